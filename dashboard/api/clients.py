@@ -1,0 +1,241 @@
+"""The Clients API, as plain functions: the only code that knows its paths.
+
+Every function takes keyword-only arguments and returns records from
+`records.py` or raises an `errors.ApiError`. Field names going out are the
+dashboard's snake_case ones; this module translates both ways.
+"""
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from . import errors
+from .envelopes import describe_shape, unwrap_data, unwrap_page
+from .records import (
+    CLIENT_FIELDS,
+    Client,
+    Deposit,
+    Loan,
+    Page,
+    SearchResult,
+    client_from_api,
+    deposit_from_api,
+    loan_from_api,
+)
+from .transport import request
+
+T = TypeVar("T")
+
+MAX_PER_PAGE = 100  # the contract's ceiling for perPage
+
+# The body fields each write accepts (dashboard name -> API name). Anything
+# else a caller passes is refused here, so a stray `id` or `status` never
+# reaches the API.
+WRITABLE_FIELDS = {
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "middle_name": "middleName",
+    "dob": "dob",
+    "image": "image",
+    "address": "address",
+    "city": "city",
+    "state": "state",
+    "country": "country",
+    "phone_number": "phoneNumber",
+    "email": "email",
+    "custom_data": "customData",
+}
+REQUIRED_ON_CREATE = ("first_name", "last_name", "dob", "address", "state", "country")
+REQUIRED_ON_UPDATE = ("first_name", "last_name", "dob")
+API_TO_FIELD = {api: name for api, name in CLIENT_FIELDS.items()}
+
+
+def segment(value: str) -> str:
+    """One URL path segment: `a/b?c` must not become another path."""
+    if value in (".", ".."):
+        # requests decodes %2E back to "." and dot segments are then resolved
+        # away: "/v1/clients/.." would become another endpoint. Nothing is named so.
+        raise errors.NotFound()
+    return quote(value, safe="")
+
+
+def _page_params(page: int, per_page: int) -> dict[str, int]:
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValueError(f"page must be >= 1 and per_page within 1..{MAX_PER_PAGE}")
+    return {"page": page, "perPage": per_page}
+
+
+def client_list(*, page: int = 1, per_page: int = 25) -> Page[Client]:
+    # GET /v1/clients?page={page}&perPage={perPage}
+    body = request(
+        "GET", "/v1/clients", endpoint="GET /v1/clients", params=_page_params(page, per_page)
+    )
+    return unwrap_page(body, page=page, per_page=per_page, parse=client_from_api)
+
+
+def client_get(*, client_ref: str) -> Client:
+    # GET /v1/clients/{clientRef} (shares its path with search)
+    if not client_ref:
+        raise errors.NotFound()
+    data = unwrap_data(
+        request(
+            "GET", f"/v1/clients/{segment(client_ref)}", endpoint="GET /v1/clients/{clientRef}"
+        )
+    )
+    if isinstance(data, Mapping):
+        return client_from_api(data)
+    if isinstance(data, list):  # a search answer: the reference matched no client exactly
+        for client in map(client_from_api, data):
+            if client.client_ref == client_ref:
+                return client
+        raise errors.NotFound()
+    if data is None:
+        raise errors.NotFound()
+    raise errors.BadResponse(f"The Clients API sent {describe_shape(data)} for a client.")
+
+
+def client_search(*, term: str) -> SearchResult:
+    # GET /v1/clients/{search}: one client when the term is a reference, else matches
+    term = term.strip()
+    if not term:
+        raise ValueError("a search needs a term")
+    try:
+        path = f"/v1/clients/{segment(term)}"
+    except errors.NotFound:
+        return SearchResult(clients=[], exact=False)
+    data = unwrap_data(request("GET", path, endpoint="GET /v1/clients/{search}"))
+    if isinstance(data, Mapping):
+        return SearchResult(clients=[client_from_api(data)], exact=True)
+    if data is None:
+        return SearchResult(clients=[], exact=False)
+    if not isinstance(data, list):
+        raise errors.BadResponse(f"The Clients API sent {describe_shape(data)} for a search.")
+    clients = [client_from_api(item) for item in data]
+    exact = [client for client in clients if client.client_ref == term]
+    if exact:
+        return SearchResult(clients=exact[:1], exact=True)
+    return SearchResult(clients=clients, exact=False)
+
+
+def client_loans(*, client_id: str, page: int = 1, per_page: int = 25) -> Page[Loan]:
+    # GET /v1/clients/{clientId}/loans?page={page}&perPage={perPage}
+    body = request(
+        "GET",
+        f"/v1/clients/{segment(client_id)}/loans",
+        endpoint="GET /v1/clients/{clientId}/loans",
+        params=_page_params(page, per_page),
+    )
+    return unwrap_page(body, page=page, per_page=per_page, parse=loan_from_api)
+
+
+def client_deposits(*, client_id: str, page: int = 1, per_page: int = 25) -> Page[Deposit]:
+    # GET /v1/clients/{clientId}/deposits?page={page}&perPage={perPage}
+    body = request(
+        "GET",
+        f"/v1/clients/{segment(client_id)}/deposits",
+        endpoint="GET /v1/clients/{clientId}/deposits",
+        params=_page_params(page, per_page),
+    )
+    return unwrap_page(body, page=page, per_page=per_page, parse=deposit_from_api)
+
+
+def client_create(*, fields: Mapping[str, Any]) -> Client:
+    # POST /v1/clients (customData documented as a JSON string here)
+    body = _write_body(fields, required=REQUIRED_ON_CREATE, custom_data_as_text=True)
+    data = _writes(lambda: request("POST", "/v1/clients", endpoint="POST /v1/clients", body=body))
+    return _written_client(data)
+
+
+def client_update(*, client_id: str, fields: Mapping[str, Any]) -> Client:
+    # PATCH /v1/clients/{clientId} (customData documented as an object here)
+    body = _write_body(fields, required=REQUIRED_ON_UPDATE, custom_data_as_text=False)
+    data = _writes(
+        lambda: request(
+            "PATCH",
+            f"/v1/clients/{segment(client_id)}",
+            endpoint="PATCH /v1/clients/{clientId}",
+            body=body,
+        )
+    )
+    return _written_client(data)
+
+
+def client_delete(*, client_id: str) -> None:
+    # DELETE /v1/clients/{clientId}: 200 with data null, or 204
+    _writes(
+        lambda: request(
+            "DELETE", f"/v1/clients/{segment(client_id)}", endpoint="DELETE /v1/clients/{clientId}"
+        )
+    )
+
+
+def clients_pages(*, per_page: int = MAX_PER_PAGE) -> Iterator[Page[Client]]:
+    """Every page of the client list, in order, for exports."""
+    return _all_pages(lambda page: client_list(page=page, per_page=per_page))
+
+
+def client_loans_pages(*, client_id: str, per_page: int = MAX_PER_PAGE) -> Iterator[Page[Loan]]:
+    return _all_pages(lambda page: client_loans(client_id=client_id, page=page, per_page=per_page))
+
+
+def client_deposits_pages(
+    *, client_id: str, per_page: int = MAX_PER_PAGE
+) -> Iterator[Page[Deposit]]:
+    return _all_pages(
+        lambda page: client_deposits(client_id=client_id, page=page, per_page=per_page)
+    )
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def _all_pages(fetch: Callable[[int], Page[T]]) -> Iterator[Page[T]]:
+    number, previous_first = 1, None
+    while True:
+        page = fetch(number)
+        first = getattr(page.items[0], "id", None) if page.items else None
+        if number > 1 and first is not None and first == previous_first:
+            # An API that ignores `page` would otherwise make an endless export.
+            raise errors.BadResponse("The Clients API sent the same page twice.")
+        yield page
+        if not page.items or not page.has_next:
+            return
+        number, previous_first = number + 1, first
+
+
+def _write_body(
+    fields: Mapping[str, Any], *, required: tuple[str, ...], custom_data_as_text: bool
+) -> dict[str, Any]:
+    unknown = set(fields) - set(WRITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not writable: {', '.join(sorted(unknown))}")
+    missing = [name for name in required if fields.get(name) in (None, "")]
+    if missing:
+        raise ValueError(f"required: {', '.join(missing)}")
+    body: dict[str, Any] = {}
+    for name, value in fields.items():
+        if isinstance(value, date):
+            value = value.isoformat()
+        if name == "custom_data" and value is not None and custom_data_as_text:
+            value = json.dumps(value, separators=(",", ":"), default=str)
+        body[WRITABLE_FIELDS[name]] = value
+    return body
+
+
+def _writes(send: Callable[[], Any]) -> Any:
+    """Run a write; report validation errors under the dashboard's field names."""
+    try:
+        return unwrap_data(send())
+    except errors.ValidationFailed as failure:
+        failure.errors = {
+            API_TO_FIELD.get(key, key): value for key, value in failure.errors.items()
+        }
+        raise
+
+
+def _written_client(data: Any) -> Client:
+    if not isinstance(data, Mapping):
+        raise errors.BadResponse(f"The Clients API sent {describe_shape(data)} for a write.")
+    return client_from_api(data)

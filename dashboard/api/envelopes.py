@@ -1,0 +1,90 @@
+"""Unwrapping the Clients API's response envelopes.
+
+The contract's shape is `{"status", "message", "data", "meta"}`; real lending
+APIs also answer mongoose-paginate objects (`docs`, `totalDocs`, `limit`) and
+bare lists. Anything else is a `BadResponse` that names the shape it got.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from .errors import BadResponse
+from .records import Page
+
+T = TypeVar("T")
+
+
+def describe_shape(body: Any) -> str:
+    if isinstance(body, Mapping):
+        keys = ", ".join(sorted(str(key) for key in body)[:8]) or "no keys"
+        return f"an object with {keys}"
+    if isinstance(body, list):
+        return "a list"
+    return f"a {type(body).__name__}"
+
+
+def _number(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def unwrap_page(body: Any, *, page: int, per_page: int, parse: Callable[[Any], T]) -> Page[T]:
+    """Read a paginated list in any of the accepted envelopes."""
+    meta: Mapping[str, Any] = {}
+    data = body.get("data", body) if isinstance(body, Mapping) else body
+    if isinstance(data, Mapping) and isinstance(data.get("docs"), list):
+        meta, data = data, data["docs"]  # mongoose-paginate
+    elif isinstance(body, Mapping) and isinstance(data, list):
+        meta = body.get("meta") if isinstance(body.get("meta"), Mapping) else {}
+    if not isinstance(data, list):
+        raise BadResponse(
+            f"The Clients API sent {describe_shape(body)} where a list was expected."
+        )
+
+    items = [parse(item) for item in data]
+    page = _number(meta.get("page")) or page
+    per_page = _number(meta.get("perPage", meta.get("limit"))) or per_page
+    total = _number(meta.get("total", meta.get("totalDocs")))
+    total_pages = _number(meta.get("totalPages"))
+    if total is not None and total_pages is None:
+        total_pages = max(1, -(-total // per_page))
+    return Page(items=items, page=page, per_page=per_page, total=total, total_pages=total_pages)
+
+
+def unwrap_data(body: Any) -> Any:
+    """The `data` of a success envelope; a bare object or list is its own data."""
+    if isinstance(body, Mapping) and "data" in body:
+        return body["data"]
+    if isinstance(body, Mapping) and ("status" in body or "message" in body):
+        raise BadResponse(f"The Clients API sent {describe_shape(body)} without data.")
+    return body
+
+
+def error_fields(body: Any) -> dict[str, list[str]]:
+    """Field -> messages from an error body; tolerant of the common variants."""
+    errors = body.get("errors") if isinstance(body, Mapping) else None
+    result: dict[str, list[str]] = {}
+    if isinstance(errors, Mapping):
+        for name, messages in errors.items():
+            if isinstance(messages, str):
+                messages = [messages]
+            if isinstance(messages, list):
+                result[str(name)] = [str(message) for message in messages][:10]
+    elif isinstance(errors, list):  # [{"field": "dob", "message": "..."}] (express-validator)
+        for entry in errors:
+            if isinstance(entry, Mapping):
+                name = entry.get("field") or entry.get("path") or entry.get("param") or ""
+                message = entry.get("message") or entry.get("msg")
+                if message:
+                    result.setdefault(str(name), []).append(str(message))
+    return result
+
+
+def error_message(body: Any) -> str | None:
+    if isinstance(body, Mapping) and isinstance(body.get("message"), str):
+        return body["message"][:300]
+    return None

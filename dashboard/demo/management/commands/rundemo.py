@@ -1,0 +1,114 @@
+"""`make run`: the sandbox API and the dashboard together, in the foreground.
+
+Both run as child processes in their own process groups; Ctrl-C (or SIGTERM,
+or either child exiting) stops both, so no orphan keeps a port.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+class Command(BaseCommand):
+    help = "Run the sandbox API and the dashboard together (local demo only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="dashboard address")
+
+    def handle(self, *args, addr: str, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "rundemo is for the local demo only: it refuses to run with DEBUG=False."
+            )
+        children: list[subprocess.Popen] = []
+
+        def stop(signum, frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            api = urlsplit(settings.API_BASE_URL)
+            if api.hostname in LOCAL_HOSTS:
+                children.append(self.start_sandbox(api.hostname, api.port or 80))
+            else:
+                self.stdout.write(f"Using the Clients API at {settings.API_BASE_URL}.")
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "runserver", addr],
+                    cwd=settings.BASE_DIR,
+                    start_new_session=True,
+                )
+            )
+            self.stdout.write(
+                self.style.SUCCESS(f"\nDashboard: http://{addr}/  (Ctrl-C stops both)\n")
+            )
+            while all(child.poll() is None for child in children):
+                time.sleep(0.3)
+            raise CommandError("A server stopped unexpectedly; stopping the other.")
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping…")
+        finally:
+            for child in children:
+                terminate(child)
+
+    def start_sandbox(self, host: str, port: int) -> subprocess.Popen:
+        health = f"{settings.API_BASE_URL}/_sandbox/health"
+        try:
+            requests.get(health, timeout=1)
+        except requests.RequestException:
+            pass
+        else:
+            raise CommandError(
+                f"Something already answers on {host}:{port}: stop it, or set API_BASE_URL."
+            )
+        self.stdout.write(f"Starting the sandbox API on {host}:{port}…")
+        environment = {**os.environ, "SANDBOX_API_KEY": settings.API_SECRET_KEY}
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dashboard.sandbox",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--quiet",
+            ],
+            cwd=settings.BASE_DIR,
+            env=environment,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120  # a first start seeds the demo data
+        while time.monotonic() < deadline:
+            if child.poll() is not None:
+                raise CommandError("The sandbox API failed to start (see above).")
+            try:
+                if requests.get(health, timeout=1).ok:
+                    return child
+            except requests.RequestException:
+                time.sleep(0.2)
+        terminate(child)
+        raise CommandError("The sandbox API did not come up within 2 minutes.")
+
+
+def terminate(child: subprocess.Popen) -> None:
+    """Stop a child and everything it started (runserver's reloader has a child)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(child.pid, sig)  # the child leads its own process group
+        except ProcessLookupError:
+            break
+        try:
+            child.wait(timeout=10)
+            time.sleep(0.2)  # let the group's other members exit too
+        except subprocess.TimeoutExpired:
+            continue

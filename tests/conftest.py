@@ -1,0 +1,141 @@
+"""Shared fixtures: the canary key guard, the live sandbox, and the browser.
+
+The whole suite runs with a unique random API_SECRET_KEY (the canary). Every
+response the dashboard produces (test client or live server) and every log
+record is checked for it; a test whose output contains it fails.
+"""
+
+import logging
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from tests.canary import CANARY, LeakLog, canary_leaks
+from tests.processes import SandboxProcess, start_sandbox
+
+# Playwright's sync API runs an event loop in the main thread; Django's ORM
+# refuses to run beside one unless told the tests know what they are doing.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "var" / "screenshots"
+FAKE_API = "https://api.clients.test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    django_settings.API_SECRET_KEY = CANARY
+    django_settings.MIDDLEWARE = ["tests.canary.CanaryMiddleware", *django_settings.MIDDLEWARE]
+    logging.getLogger().setLevel(logging.DEBUG)  # so DEBUG lines are checked too
+    logging.getLogger().addHandler(LeakLog())
+
+
+@pytest.fixture(autouse=True)
+def _no_canary_leaks():
+    canary_leaks.clear()
+    yield
+    if canary_leaks:
+        pytest.fail(f"The API secret key leaked: {canary_leaks[:3]}", pytrace=False)
+
+
+# --- the Clients API --------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_api(settings):
+    """For `responses` tests: a base URL nothing real answers on."""
+    settings.API_BASE_URL = FAKE_API
+    settings.API_BACKOFF = 0  # retries without sleeping
+    return FAKE_API
+
+
+@pytest.fixture(scope="session")
+def sandbox_process(tmp_path_factory) -> SandboxProcess:
+    db = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite3"
+    process = start_sandbox(db, api_key=CANARY, clients=1000)
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_process: SandboxProcess, settings) -> SandboxProcess:
+    """The real sandbox over HTTP, with the dashboard pointed at it and no faults."""
+    settings.API_BASE_URL = sandbox_process.url
+    settings.API_BACKOFF = 0.01
+    sandbox_process.clear_faults()
+    sandbox_process.forget_received()
+    yield sandbox_process
+    sandbox_process.clear_faults()
+
+
+# --- the browser --------------------------------------------------------------------
+
+BROWSER_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",  # this machine's network is closed
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(executable_path=executable, args=BROWSER_FLAGS)
+        except Exception as problem:
+            # Never a silent skip: `make test` installs a browser, CI must have one.
+            pytest.fail(f"No usable Chromium ({executable or 'Playwright build'}): {problem}")
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, live_server, sandbox):
+    """A fresh browser tab on the live dashboard; console errors fail the test."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    tab.on("pageerror", lambda error: problems.append(str(error)))
+    tab.console_problems = problems
+    tab.console_allowed = []  # substrings a test expects, e.g. "status of 503"
+    yield tab
+    context.close()
+    unexpected = [p for p in problems if not any(a in p for a in tab.console_allowed)]
+    assert not unexpected, f"browser console errors: {unexpected}"
+
+
+@pytest.fixture
+def screenshot():
+    """screenshot(page, "name") writes var/screenshots/name.png for a person to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(tab, name: str, **options) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        tab.screenshot(path=str(path), **options)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def random_suffix() -> str:
+    return secrets.token_hex(3)

@@ -1,0 +1,81 @@
+"""`make run`'s command: both servers come up, and Ctrl-C leaves no process behind."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for(url: str, seconds: float = 60) -> requests.Response:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return requests.get(url, timeout=2)
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def test_rundemo_serves_both_and_ctrl_c_stops_both(tmp_path):
+    api_port, web_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "True",
+        "API_BASE_URL": f"http://127.0.0.1:{api_port}",
+        "API_SECRET_KEY": "demo-test-key",
+        "SANDBOX_DB": str(tmp_path / "sandbox.sqlite3"),
+        "SANDBOX_SEED_CLIENTS": "30",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'dashboard.sqlite3'}",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    demo = subprocess.Popen(
+        [sys.executable, "manage.py", "rundemo", "--addr", f"127.0.0.1:{web_port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        api = wait_for(f"http://127.0.0.1:{api_port}/v1/clients?page=2&perPage=5")
+        assert api.status_code == 401  # no key: the sandbox is up and guarding
+        keyed = requests.get(
+            f"http://127.0.0.1:{api_port}/v1/clients?page=2&perPage=5",
+            headers={"Authorization": "Bearer demo-test-key"},
+            timeout=5,
+        )
+        assert keyed.json()["meta"] == {"page": 2, "perPage": 5, "total": 30, "totalPages": 6}
+        assert wait_for(f"http://127.0.0.1:{web_port}/").status_code < 500
+
+        demo.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground process
+        demo.wait(timeout=30)
+        output = demo.stdout.read()
+        assert f"http://127.0.0.1:{web_port}/" in output
+        time.sleep(0.5)
+        assert not listening(api_port) and not listening(web_port)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)

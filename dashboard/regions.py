@@ -7,20 +7,26 @@ JavaScript swaps only those (htmx 2 swaps no 4xx/5xx by default) and reports
 any other failed request in a toast.
 """
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard import api
+
+T = TypeVar("T")
 
 FRAGMENT_HEADER = "Dashboard-Fragment"
 
 ERROR_STATUS = {
     api.NotFound: 404,
+    api.Conflict: 409,  # before its base class, ValidationFailed
     api.ValidationFailed: 422,
-    api.Conflict: 409,
     api.RateLimited: 429,
     api.Misconfigured: 502,
     api.BadResponse: 502,
@@ -29,9 +35,10 @@ ERROR_STATUS = {
 
 
 def wants_fragment(request: HttpRequest) -> bool:
-    # A boosted request wants the whole page, like a plain link would.
+    # A boosted request, or htmx restoring history (its snapshot cache is off),
+    # wants the whole page, like a plain link would.
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render_page(
@@ -47,10 +54,39 @@ def render_page(
     response = render(
         request, f"{template}#{partial}" if fragment else template, context, status=status
     )
-    patch_vary_headers(response, ("HX-Request",))
+    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
     if fragment and status >= 400:
         response[FRAGMENT_HEADER] = "1"
     return response
+
+
+@dataclass(frozen=True)
+class Fetched(Generic[T]):
+    """The result of one API call for a region: its value, or what to show instead."""
+
+    value: T | None
+    problem: dict[str, Any] | None = None
+    status: int = 200
+
+
+def fetch(call: Callable[[], T], *, retry_url: str) -> Fetched[T]:
+    """Run one service-module call for a region; a failure becomes the region's message.
+
+    Not found is left to the caller (a missing client is a 404 page, not a region).
+    """
+    try:
+        return Fetched(call())
+    except api.NotFound:
+        raise
+    except api.ApiError as error:
+        return Fetched(None, api_problem(error, retry_url=retry_url), error_status(error))
+
+
+def navigate(request: HttpRequest, url: str) -> HttpResponse:
+    """Go to another page: a redirect, or for htmx a full-page client redirect."""
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 def error_status(error: api.ApiError) -> int:
@@ -71,7 +107,7 @@ def api_problem(error: api.ApiError, *, retry_url: str | None = None) -> dict[st
 
 
 def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    context = {"title": title, "message": message, "status": status}
+    context = {"title": title, "message": message, "status": status, "is_error_page": True}
     response = render_page(request, "errors/page.html", context, partial="problem", status=status)
     if wants_fragment(request):
         response[FRAGMENT_HEADER] = "1"
@@ -87,7 +123,17 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     )
 
 
-def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def forbidden(
+    request: HttpRequest, exception: Exception | None = None, *, no_role: bool = False
+) -> HttpResponse:
+    if no_role:
+        return _error_page(
+            request,
+            403,
+            "No role yet",
+            "Your account has no role in the dashboard. Ask an administrator to give you "
+            "the Viewer, Officer or Manager role.",
+        )
     return _error_page(
         request,
         403,
@@ -112,3 +158,26 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         "Form expired",
         "This form's security token has expired. Reload the page and try again.",
     )
+
+
+class FlashMessagesForHtmx:
+    """Messages added during an htmx request that swaps in place (no redirect)
+    reach the page out of band, into the #messages region of the layout."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            getattr(request, "htmx", False)
+            and not response.streaming
+            and "HX-Redirect" not in response
+            and response.get("Content-Type", "").startswith("text/html")
+            and 200 <= response.status_code < 500
+            and len(getattr(request, "_messages", ()))  # counting does not consume them
+        ):
+            response.content += render_to_string(
+                "partials/messages_oob.html", request=request
+            ).encode()
+        return response

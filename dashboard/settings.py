@@ -5,6 +5,7 @@ Everything that differs between deployments comes from the environment or a
 DEBUG on, talking to the embedded sandbox API on 127.0.0.1:8001.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -72,22 +73,30 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # so our templates/django/forms/field.html can override Django's
     "django_htmx",
     "template_partials",
+    "axes",
     "dashboard.api",
-    "dashboard.home",
+    "dashboard.access",
+    "dashboard.audit",
+    "dashboard.clients",
     "dashboard.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dashboard.regions.FlashMessagesForHtmx",
+    "dashboard.access.middleware.SessionLifetime",
+    "dashboard.access.middleware.LoginRequired",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -103,12 +112,16 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dashboard.access.context.staff",
             ],
             # {% partialdef %} everywhere without a {% load %} in each template.
             "builtins": ["template_partials.templatetags.partials"],
         },
     },
 ]
+
+# Form fields render through templates/django/forms/field.html (Bootstrap markup).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'dashboard.sqlite3'}")
@@ -125,6 +138,40 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
+
+# --- Staff sign-in --------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses throttled sign-ins first
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "access:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "access:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]  # fmt: skip
+# Idle limit: the session cookie's age, renewed by every request.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Absolute limit, however active the session (access.middleware.SessionLifetime).
+SESSION_MAX_AGE_HOURS = env.float("SESSION_MAX_AGE_HOURS", default=12)
+
+# Proxies in front that append to X-Forwarded-For (0: use the connection's address).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Failed sign-ins (django-axes): a username from one IP is throttled after
+# LOGIN_FAILURE_LIMIT failures for LOGIN_COOLOFF_MINUTES (axes' default is forever).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "dashboard.access.network.client_ip"
+AXES_LOCKOUT_CALLABLE = "dashboard.access.views.locked_out"
 
 # --- Security ---------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -149,7 +196,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Django's own console handler would print every record a second time.
-    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "axes": {"level": "WARNING"},  # not a line per successful sign-in
+    },
 }
 
 CSRF_FAILURE_VIEW = "dashboard.regions.csrf_failure"

@@ -1,8 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
+
+from dashboard.access.guards import signed_in
 
 urlpatterns = [
-    path("", include("dashboard.home.urls")),
+    # The client list is the home page.
+    path("", signed_in(RedirectView.as_view(pattern_name="clients:list")), name="home"),
+    path("clients/", include("dashboard.clients.urls")),
+    path("accounts/", include("dashboard.access.urls")),
+    path("audit/", include("dashboard.audit.urls")),
     path("admin/", admin.site.urls),
 ]
 

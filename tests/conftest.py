@@ -28,6 +28,7 @@ FAKE_API = "https://api.clients.test"
 
 def pytest_configure(config: pytest.Config) -> None:
     django_settings.API_SECRET_KEY = CANARY
+    django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast
     django_settings.MIDDLEWARE = ["tests.canary.CanaryMiddleware", *django_settings.MIDDLEWARE]
     logging.getLogger().setLevel(logging.DEBUG)  # so DEBUG lines are checked too
     logging.getLogger().addHandler(LeakLog())
@@ -69,6 +70,72 @@ def sandbox(sandbox_process: SandboxProcess, settings) -> SandboxProcess:
     sandbox_process.forget_received()
     yield sandbox_process
     sandbox_process.clear_faults()
+
+
+# --- staff ---------------------------------------------------------------------------
+
+PASSWORD = "correct-horse-battery"
+
+
+def make_user(username: str, role: str | None = None, **flags):
+    from django.apps import apps
+    from django.contrib.auth.models import Group, User
+
+    from dashboard.access.roles import sync_roles
+
+    sync_roles(apps)  # a transactional test's flush also removes the migration's groups
+    user = User.objects.create_user(username=username, password=PASSWORD, **flags)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def viewer(db):
+    return make_user("vera", "Viewer")
+
+
+@pytest.fixture
+def officer(db):
+    return make_user("olu", "Officer")
+
+
+@pytest.fixture
+def manager(db):
+    return make_user("mariam", "Manager")
+
+
+@pytest.fixture
+def superuser(db):
+    return make_user("root", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def no_role(db):
+    return make_user("nobody")
+
+
+def signed_in_client(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer_client(viewer):
+    return signed_in_client(viewer)
+
+
+@pytest.fixture
+def officer_client(officer):
+    return signed_in_client(officer)
+
+
+@pytest.fixture
+def manager_client(manager):
+    return signed_in_client(manager)
 
 
 # --- the browser --------------------------------------------------------------------
@@ -116,7 +183,23 @@ def page(browser, live_server, sandbox):
     tab.on("console", lambda message: message.type == "error" and problems.append(message.text))
     tab.on("pageerror", lambda error: problems.append(str(error)))
     tab.console_problems = problems
-    tab.console_allowed = []  # substrings a test expects, e.g. "status of 503"
+    # Substrings a test expects, e.g. "status of 503". htmx logs an aborted request
+    # (hx-sync replacing a search still in flight) as an error: that is the design.
+    tab.console_allowed = ["htmx:sendAbort", "htmx:afterRequest"]
+
+    def sign_in(user) -> None:
+        session = signed_in_client(user).cookies[django_settings.SESSION_COOKIE_NAME].value
+        context.add_cookies(
+            [
+                {
+                    "name": django_settings.SESSION_COOKIE_NAME,
+                    "value": session,
+                    "url": live_server.url,
+                }
+            ]
+        )
+
+    tab.sign_in = sign_in
     yield tab
     context.close()
     unexpected = [p for p in problems if not any(a in p for a in tab.console_allowed)]

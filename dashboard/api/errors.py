@@ -37,7 +37,9 @@ class ValidationFailed(ApiError):
         self.errors = errors or {}
 
 
-class Conflict(ApiError):
+class Conflict(ValidationFailed):
+    """409: the data clashes with another record (a duplicate); may name the field."""
+
     message = "The change conflicts with existing data (for example a duplicate)."
 
 

@@ -225,6 +225,22 @@ def _custom_data(value: Any) -> dict[str, Any]:
         value = json.loads(value)
     if not isinstance(value, dict):
         return {"value": value}
+    return _plain_numbers(value)
+
+
+def _plain_numbers(value: Any) -> Any:
+    """customData is free-form metadata, not money: its numbers stay JSON numbers
+    (the transport reads every JSON number as Decimal)."""
+    if isinstance(value, dict):
+        return {key: _plain_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_numbers(item) for item in value]
+    if isinstance(value, Decimal):
+        return (
+            int(value)
+            if value == value.to_integral_value() and "." not in str(value)
+            else float(value)
+        )
     return value
 
 

@@ -221,15 +221,14 @@ def _caused_by_timeout(error: requests.ConnectionError) -> bool:
 
 def _error_for(status: int, body: Any, response: requests.Response, endpoint: str):
     message = _scrub(error_message(body))
-    if status in (400, 422):
+    if status in (400, 409, 422):
         fields = {
             name: [_scrub(m) for m in messages] for name, messages in error_fields(body).items()
         }
-        return errors.ValidationFailed(message, status=status, errors=fields)
+        kind = errors.Conflict if status == 409 else errors.ValidationFailed
+        return kind(message, status=status, errors=fields)
     if status == 404:
         return errors.NotFound(status=status)
-    if status == 409:
-        return errors.Conflict(message, status=status)
     if status in (401, 403):
         logger.error(
             "Clients API refused the dashboard's credentials (%s) on %s: check API_SECRET_KEY "

@@ -59,8 +59,10 @@ class Faults:
     garbage_rate: float = 0.0
     rate_limit_rate: float = 0.0
     retry_after: int = 30
+    error_fields: str = ""  # JSON {"field": ["message"]} sent as the error's `errors`
     path_prefix: str = "/v1/"  # only requests whose path starts with this
     min_page: int = 1  # only requests asking for this page or later
+    methods: str = ""  # only these methods, comma-separated (empty: all)
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> "Faults":
@@ -81,8 +83,10 @@ class Faults:
                 values[field.name] = raw
         return cls.from_mapping(values)
 
-    def applies(self, path: str, query: dict[str, str]) -> bool:
+    def applies(self, method: str, path: str, query: dict[str, str]) -> bool:
         if not path.startswith(self.path_prefix):
+            return False
+        if self.methods and method not in self.methods.upper().split(","):
             return False
         try:
             return int(query.get("page", "1")) >= self.min_page
@@ -113,7 +117,7 @@ class Sandbox:
         if not self.authorised(headers):
             return error(401, "Invalid or missing API key")
         self.record(method, split.path, query, body)
-        injected = self.inject_faults(split.path, query)
+        injected = self.inject_faults(method, split.path, query)
         if injected:
             return injected
         try:
@@ -134,9 +138,9 @@ class Sandbox:
         with self.received_lock:
             self.received.append({"method": method, "path": path, "query": query, "body": parsed})
 
-    def inject_faults(self, path: str, query: dict[str, str]) -> Response | None:
+    def inject_faults(self, method: str, path: str, query: dict[str, str]) -> Response | None:
         faults = self.faults
-        if not faults.applies(path, query):
+        if not faults.applies(method, path, query):
             return None
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
@@ -146,7 +150,8 @@ class Sandbox:
             return error(504, "Upstream timed out")
         roll -= faults.timeout_rate
         if roll < faults.error_rate:
-            return error(faults.error_status, "Injected failure")
+            fields = json.loads(faults.error_fields) if faults.error_fields else None
+            return error(faults.error_status, "Injected failure", fields)
         roll -= faults.error_rate
         if roll < faults.rate_limit_rate:
             status, headers, body = error(429, "Too many requests")

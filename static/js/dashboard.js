@@ -40,5 +40,61 @@
     toast("The dashboard took too long to answer. Try again.");
   });
 
+  // A photo that fails to load gives way to the initials placeholder.
+  document.addEventListener("error", (event) => {
+    const image = event.target;
+    if (image instanceof HTMLImageElement && image.hasAttribute("data-avatar")) {
+      image.hidden = true;
+      const placeholder = image.parentElement.querySelector(".avatar-placeholder");
+      if (placeholder) placeholder.hidden = false;
+    }
+  }, true);
+
+  // <dialog> openers and closers (the delete confirmation).
+  document.addEventListener("click", (event) => {
+    const opener = event.target.closest("[data-dialog-open]");
+    if (opener) {
+      const dialog = document.getElementById(opener.dataset.dialogOpen);
+      if (dialog) dialog.showModal();
+    }
+    const closer = event.target.closest("[data-dialog-close]");
+    if (closer) closer.closest("dialog").close();
+  });
+
+  // Tabs: arrow keys, Home and End move between tabs (WAI-ARIA tabs pattern).
+  document.addEventListener("keydown", (event) => {
+    const tab = event.target.closest('[role="tab"]');
+    if (!tab) return;
+    const tabs = Array.from(tab.closest('[role="tablist"]').querySelectorAll('[role="tab"]'));
+    const index = tabs.indexOf(tab);
+    const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const target = tabs[(next + tabs.length) % tabs.length];
+    target.focus();
+    target.click();
+  });
+
+  // "/" jumps to the search box, as in most back-office tools.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    const typing = event.target.closest("input, textarea, select, [contenteditable]");
+    const box = document.querySelector("[data-search-box]");
+    if (box && !typing) {
+      event.preventDefault();
+      box.focus();
+      box.select();
+    }
+  });
+
+  // After htmx swaps the tabs, keep keyboard focus on the active tab.
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "client-tabs") {
+      const active = document.querySelector('#client-tabs [role="tab"][aria-selected="true"]');
+      if (active && event.detail.requestConfig && event.detail.requestConfig.elt &&
+          event.detail.requestConfig.elt.getAttribute("role") === "tab") active.focus();
+    }
+  });
+
   window.dashboard = { toast: toast };
 })();

@@ -15,6 +15,8 @@ import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from dashboard.access.staff import DEMO_USERS, demo_users_ensure
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
@@ -41,6 +43,7 @@ class Command(BaseCommand):
                 children.append(self.start_sandbox(api.hostname, api.port or 80))
             else:
                 self.stdout.write(f"Using the Clients API at {settings.API_BASE_URL}.")
+            self.print_demo_users()
             children.append(
                 subprocess.Popen(
                     [sys.executable, "manage.py", "runserver", addr],
@@ -59,6 +62,12 @@ class Command(BaseCommand):
         finally:
             for child in children:
                 terminate(child)
+
+    def print_demo_users(self) -> None:
+        self.stdout.write("Demo staff (sign in with any of them):")
+        for username, password in demo_users_ensure().items():
+            role = DEMO_USERS[username]
+            self.stdout.write(f"  {role:<8} user {username:<8} password {password}")
 
     def start_sandbox(self, host: str, port: int) -> subprocess.Popen:
         health = f"{settings.API_BASE_URL}/_sandbox/health"

@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views
 
-app_name = "home"
+app_name = "audit"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.audit_log, name="log"),
 ]

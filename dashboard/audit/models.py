@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Action(models.TextChoices):
+    CLIENT_CREATE = "client.create", "Client created"
+    CLIENT_UPDATE = "client.update", "Client updated"
+    CLIENT_DELETE = "client.delete", "Client deleted"
+    EXPORT_CLIENTS = "export.clients", "Clients exported"
+    EXPORT_LOANS = "export.loans", "Loans exported"
+    EXPORT_DEPOSITS = "export.deposits", "Deposits exported"
+    LOGIN = "auth.login", "Signed in"
+    LOGOUT = "auth.logout", "Signed out"
+    LOGIN_FAILED = "auth.login_failed", "Failed sign-in"
+    LOCKED_OUT = "auth.locked_out", "Sign-in throttled"
+    PASSWORD_CHANGED = "auth.password_changed", "Password changed"
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    FAILURE = "failure", "Failure"
+
+
+class ImmutableEntry(Exception):
+    pass
+
+
+class AuditEntry(models.Model):
+    """One thing a person did (or tried). Written once; never changed or deleted."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as text too: the account may be renamed or deleted, and failed
+    # sign-ins name a user who may not exist.
+    username = models.CharField(max_length=150, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
+    client_id = models.CharField(max_length=64, blank=True)
+    client_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
+    api_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)  # field -> {"old": …, "new": …}
+    details = models.JSONField(default=dict, blank=True)  # export filters, row count, …
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username or '-'} {self.action} {self.outcome}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ImmutableEntry("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableEntry("Audit entries cannot be deleted.")

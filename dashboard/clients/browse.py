@@ -1,0 +1,149 @@
+"""Reading clients: the searchable list, the detail page, and its Loans/Deposits tabs."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from dashboard import api
+from dashboard.access.guards import may, requires
+from dashboard.audit.models import AuditEntry
+from dashboard.paging import Paging, build_pager, page_of, read_paging, with_query
+from dashboard.regions import Fetched, api_problem, error_status, fetch, render_page
+
+from .lookups import client_id_for, remember
+
+SEARCH_MAX_LENGTH = 100
+TABS = {"loans": api.client_loans, "deposits": api.client_deposits}
+TAB_NAMES = [("loans", "Loans"), ("deposits", "Deposits")]
+HISTORY_ENTRIES = 10
+
+
+@require_GET
+@requires("view_clients")
+def client_list(request: HttpRequest) -> HttpResponse:
+    term = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
+    paging = read_paging(request.GET)
+    path = reverse("clients:list")
+
+    def link(params: dict) -> str:
+        return with_query(path, {"q": term, **params})
+
+    here = link({"page": paging.page, "perPage": paging.per_page})
+    if term:
+        found = fetch(lambda: api.client_search(term=term), retry_url=here)
+        page = page_of(found.value.clients, paging) if found.value else None
+        exact = bool(found.value and found.value.exact)
+    else:
+        found = fetch(
+            lambda: api.client_list(page=paging.page, per_page=paging.per_page), retry_url=here
+        )
+        page, exact = found.value, False
+    context = {
+        "term": term,
+        "page": page,
+        "exact": exact,
+        "notes": paging.notes,
+        "problem": found.problem,
+        "pager": build_pager(page, link=link) if page else None,
+        "per_page": paging.per_page,
+    }
+    return render_page(
+        request, "clients/list.html", context, partial="results", status=found.status
+    )
+
+
+@require_GET
+@requires("view_clients")
+def client_detail(request: HttpRequest, client_ref: str) -> HttpResponse:
+    tab = request.GET.get("tab", "loans")
+    tab = tab if tab in TABS else "loans"
+    paging = read_paging(request.GET)
+    here = request.get_full_path()
+    context = {
+        "client_ref": client_ref,
+        "tab": tab,
+        "tab_names": TAB_NAMES,
+        "today": timezone.localdate(),
+    }
+    try:
+        client = api.client_get(client_ref=client_ref)
+    except api.NotFound:
+        raise Http404("No such client") from None
+    except api.ApiError as error:
+        # Without the profile there is no id for the tabs: the whole page waits for a retry.
+        context["problem"] = {**api_problem(error, retry_url=here), "reload": True}
+        return render_page(request, "clients/detail.html", context, status=error_status(error))
+    remember(client)
+    context |= {"client": client, "age": client.age_on(context["today"])}
+    context |= tab_context(request, client_ref, client.id, tab, paging)
+    if may(request.user, "view_audit"):
+        context["history"] = AuditEntry.objects.filter(client_ref=client_ref)[:HISTORY_ENTRIES]
+    return render_page(request, "clients/detail.html", context, status=context["tab_status"])
+
+
+@require_GET
+@requires("view_clients")
+def client_tab(request: HttpRequest, client_ref: str, tab: str) -> HttpResponse:
+    """One tab's region for htmx; a plain visit goes to the full page on that tab."""
+    paging = read_paging(request.GET)
+    if not getattr(request, "htmx", False):
+        return redirect(
+            with_query(
+                reverse("clients:detail", args=[client_ref]),
+                {"tab": tab, "page": paging.page, "perPage": paging.per_page},
+            )
+        )
+    try:
+        client_id = client_id_for(client_ref)
+    except api.NotFound:
+        raise Http404("No such client") from None
+    except api.ApiError as error:
+        context = {
+            "client_ref": client_ref,
+            "tab": tab,
+            "tab_names": TAB_NAMES,
+            "tab_problem": api_problem(error, retry_url=request.get_full_path()),
+        }
+        return render_page(
+            request, "clients/detail.html", context, partial="tabs", status=error_status(error)
+        )
+    context = {
+        "client_ref": client_ref,
+        "tab": tab,
+        "tab_names": TAB_NAMES,
+        "today": timezone.localdate(),
+    }
+    context |= tab_context(request, client_ref, client_id, tab, paging)
+    return render_page(
+        request, "clients/detail.html", context, partial="tabs", status=context["tab_status"]
+    )
+
+
+def tab_context(request, client_ref: str, client_id: str, tab: str, paging: Paging) -> dict:
+    """The active tab's page of loans or deposits, its pager, or its problem."""
+    page_path = reverse("clients:detail", args=[client_ref])
+    tab_path = reverse(f"clients:{tab}", args=[client_ref])
+
+    def link(params: dict) -> str:
+        return with_query(page_path, {"tab": tab, **params})
+
+    def fragment(params: dict) -> str:
+        return with_query(tab_path, params)
+
+    listing = TABS[tab]
+    try:
+        found = fetch(
+            lambda: listing(client_id=client_id, page=paging.page, per_page=paging.per_page),
+            retry_url=fragment({"page": paging.page, "perPage": paging.per_page}),
+        )
+    except api.NotFound:  # deleted since the profile was read
+        found = Fetched(None, {"message": "This client no longer exists."}, 404)
+    return {
+        "accounts": found.value,
+        "tab_problem": found.problem,
+        "tab_status": found.status,
+        "tab_notes": paging.notes,
+        "pager": build_pager(found.value, link=link, fragment=fragment) if found.value else None,
+    }

@@ -1,0 +1,111 @@
+"""How money, dates and statuses look everywhere: one place, so they look the same."""
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+register = template.Library()
+
+DATE_FORMAT = "d M Y"  # 02 Apr 1988
+MOMENT_FORMAT = "d M Y, H:i"  # 02 Apr 2024, 10:00 (local time)
+CURRENCY_SYMBOLS = {"NGN": "₦", "GHS": "GH₵", "USD": "$", "GBP": "£", "EUR": "€"}
+
+LOAN_BADGES = {
+    "pending": "secondary",
+    "active": "primary",
+    "overdue": "warning",
+    "closed": "success",
+    "written_off": "danger",
+}
+DEPOSIT_BADGES = {
+    "successful": "success",
+    "pending": "secondary",
+    "failed": "danger",
+    "reversed": "warning",
+}
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str = "") -> str:
+    """₦250,000.00 — thousands separators and two decimals, from the Decimal itself."""
+    if amount is None:
+        return "—"
+    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} " if currency else "")
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{symbol}{abs(amount):,.2f}"
+
+
+@register.filter
+def percent(rate: Decimal | None) -> str:
+    return "—" if rate is None else f"{rate.normalize():f} %"
+
+
+@register.filter
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return date_format(value, DATE_FORMAT)
+
+
+@register.filter
+def moment(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return date_format(timezone.localtime(value), MOMENT_FORMAT)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return status.replace("_", " ").capitalize() if status else "—"
+
+
+@register.filter
+def loan_badge(status: str) -> str:
+    return LOAN_BADGES.get(status, "light")
+
+
+@register.filter
+def deposit_badge(status: str) -> str:
+    return DEPOSIT_BADGES.get(status, "light")
+
+
+@register.filter
+def channel_label(channel: str) -> str:
+    return {"ussd": "USSD", "pos": "POS"}.get(channel, channel.replace("_", " ").capitalize())
+
+
+@register.filter
+def is_nested(value) -> bool:
+    return isinstance(value, dict | list)
+
+
+@register.filter
+def pretty_json(value) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+@register.filter
+def safe_image(url: str | None) -> str:
+    """Only an https URL or a data:image URI may become an <img src>."""
+    if url and (url.startswith("https://") or url.startswith("data:image/")):
+        return url
+    return ""
+
+
+@register.filter
+def phone(number: str | None) -> str:
+    """+2348031234567 -> +234 803 123 4567; anything else as it came."""
+    if not number:
+        return "—"
+    digits = number.replace(" ", "")
+    if digits.startswith("+234") and len(digits) == 14 and digits[1:].isdigit():
+        return f"+234 {digits[4:7]} {digits[7:10]} {digits[10:]}"
+    if digits.startswith("+233") and len(digits) == 13 and digits[1:].isdigit():
+        return f"+233 {digits[4:6]} {digits[6:9]} {digits[9:]}"
+    return number

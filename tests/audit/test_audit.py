@@ -1,0 +1,92 @@
+"""The audit trail: immutable entries, the read-only admin, and the managers' log page."""
+
+import pytest
+from django.contrib import admin
+from django.test import RequestFactory
+
+from dashboard.audit.models import AuditEntry, ImmutableEntry
+from dashboard.audit.trail import record
+
+
+@pytest.fixture
+def entries(manager):
+    request = RequestFactory().get("/", REMOTE_ADDR="10.1.2.3")
+    request.user = manager
+    made = [
+        record(
+            request,
+            "client.update",
+            client_id=f"id{n}",
+            client_ref=f"CL-00000{n}",
+            changes={"city": {"old": "Yaba", "new": f"Ikeja {n}"}},
+        )
+        for n in range(1, 4)
+    ]
+    made.append(record(request, "export.clients", details={"filters": {"q": "ada"}, "rows": 12}))
+    made.append(record(None, "auth.login_failed", username="ghost", error=PermissionError("no")))
+    return made
+
+
+def test_entries_cannot_be_changed_or_deleted(entries):
+    entry = entries[0]
+    entry.message = "rewritten"
+    with pytest.raises(ImmutableEntry):
+        entry.save()
+    with pytest.raises(ImmutableEntry):
+        entry.delete()
+    assert AuditEntry.objects.get(pk=entry.pk).message == ""
+
+
+def test_the_admin_shows_entries_read_only(client, superuser, entries):
+    client.force_login(superuser)
+    model_admin = admin.site._registry[AuditEntry]
+    request = RequestFactory().get("/")
+    request.user = superuser
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, entries[0])
+    assert not model_admin.has_delete_permission(request, entries[0])
+    assert client.get("/admin/audit/auditentry/").status_code == 200
+    page = client.get(f"/admin/audit/auditentry/{entries[0].pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert (
+        client.post(
+            f"/admin/audit/auditentry/{entries[0].pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+
+
+def test_the_log_lists_newest_first_with_links(manager_client, entries):
+    page = manager_client.get("/audit/").content.decode()
+    html = page[page.index('id="audit-entries"') :]
+    assert html.index("auth.login_failed") < html.index("export.clients") < html.index("CL-000003")
+    assert '<a href="/clients/CL-000001/">CL-000001</a>' in html
+    assert "Ikeja 1" in html and "10.1.2.3" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "present", "absent"),
+    [
+        ("action=export.clients", "export.clients", "client.update"),
+        ("client=cl-000002", "CL-000002", "CL-000001"),
+        ("user=ghost", "auth.login_failed", "client.update"),
+        ("outcome=failure", "auth.login_failed", "export.clients"),
+    ],
+)
+def test_the_log_filters(manager_client, entries, query, present, absent):
+    html = manager_client.get(f"/audit/?{query}", headers={"HX-Request": "true"}).content.decode()
+    assert "<option" not in html  # the entries region only
+    assert html.lstrip().startswith('<section id="audit-entries"')
+    assert present in html and absent not in html
+
+
+def test_the_log_pages(manager_client, entries):
+    html = manager_client.get("/audit/?perPage=10&page=1").content.decode()
+    assert "1–6 of 6 entries" in html  # the five above and the manager's own sign-in
+    many = manager_client.get("/audit/?perPage=abc").content.decode()
+    assert "rows per page is not offered" in many
+
+
+def test_an_unknown_action_filter_is_ignored_not_an_error(manager_client, entries):
+    response = manager_client.get("/audit/?action=drop-table")
+    assert response.status_code == 200

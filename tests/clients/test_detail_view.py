@@ -1,0 +1,131 @@
+"""The client page: profile, lazily loaded tabs with their own paging, and failures per region."""
+
+import pytest
+from django.core.cache import cache
+
+from dashboard.sandbox.seed import make_client
+
+REF = "CL-000017"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+def paths(sandbox) -> list[str]:
+    return [call["path"] for call in sandbox.received()]
+
+
+def test_profile_shows_the_client(viewer_client, sandbox):
+    client, loans, _ = make_client(17, 1000)
+    response = viewer_client.get(f"/clients/{REF}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"{client['first_name']} {client['last_name']}" in html
+    assert f'href="tel:{client["phone_number"]}"' in html
+    assert f'href="mailto:{client["email"]}"' in html
+    assert "years)" in html and "Custom data" in html
+    assert html.count("data-overdue") == sum(loan["status"] == "overdue" for loan in loans)
+
+
+def test_detail_makes_one_call_for_the_profile_and_one_for_the_open_tab(viewer_client, sandbox):
+    client_id = make_client(17, 1000)[0]["id"]
+    viewer_client.get(f"/clients/{REF}/")
+    assert paths(sandbox) == [f"/v1/clients/{REF}", f"/v1/clients/{client_id}/loans"]
+    sandbox.forget_received()
+    response = viewer_client.get(f"/clients/{REF}/deposits/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert paths(sandbox) == [f"/v1/clients/{client_id}/deposits"]  # the id was remembered
+
+
+def test_the_tab_fragment_is_the_tabs_region_only(viewer_client, sandbox):
+    viewer_client.get(f"/clients/{REF}/")
+    html = viewer_client.get(
+        f"/clients/{REF}/deposits/?page=1&perPage=10", headers={"HX-Request": "true"}
+    ).content.decode()
+    assert html.lstrip().startswith('<section id="client-tabs"')
+    assert 'id="tab-deposits" aria-controls="tab-panel"\n         aria-selected="true"' in html
+    assert "DP-000017-" in html
+
+
+def test_tabs_are_links_to_the_full_page_without_js(viewer_client, sandbox):
+    html = viewer_client.get(f"/clients/{REF}/?tab=deposits&page=1").content.decode()
+    assert f'href="/clients/{REF}/?tab=loans"' in html
+    assert 'role="tablist"' in html and "DP-000017-" in html
+    response = viewer_client.get(f"/clients/{REF}/deposits/?page=2")  # not htmx
+    assert response.status_code == 302
+    assert response["Location"] == f"/clients/{REF}/?tab=deposits&page=2&perPage=25"
+
+
+def test_an_unknown_tab_falls_back_to_loans(viewer_client, sandbox):
+    html = viewer_client.get(f"/clients/{REF}/?tab=secrets").content.decode()
+    assert 'id="tab-loans" aria-controls="tab-panel"\n         aria-selected="true"' in html
+
+
+def test_an_unknown_client_is_a_404_page_with_a_way_back(viewer_client, sandbox):
+    response = viewer_client.get("/clients/CL-999999/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "There is nothing at this address" in html and 'href="/"' in html
+
+
+def test_a_failing_tab_shows_its_own_error_and_the_profile_stays(viewer_client, sandbox):
+    sandbox.set_faults(error_rate=1, path_prefix="/v1/clients/" + make_client(17, 1000)[0]["id"])
+    response = viewer_client.get(f"/clients/{REF}/")
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert 'id="client-name"' in html  # the profile rendered
+    assert (
+        "not answering" in html and f'hx-get="/clients/{REF}/loans/?page=1&amp;perPage=25"' in html
+    )
+
+
+def test_a_failing_profile_offers_a_reload(viewer_client, sandbox):
+    sandbox.set_faults(error_rate=1)
+    response = viewer_client.get(f"/clients/{REF}/")
+    assert response.status_code == 503
+    assert "not answering" in response.content.decode()
+
+
+def test_tab_paging_and_bad_values(viewer_client, sandbox):
+    html = viewer_client.get(
+        f"/clients/{REF}/?tab=deposits&page=abc&perPage=5000"
+    ).content.decode()
+    assert "“abc” is not a page number" in html and "showing 100" in html
+
+
+def test_managers_see_the_client_history_others_do_not(viewer_client, manager_client, sandbox):
+    assert "Recent history" in manager_client.get(f"/clients/{REF}/").content.decode()
+    assert "Recent history" not in viewer_client.get(f"/clients/{REF}/").content.decode()
+
+
+def test_controls_follow_the_role(viewer_client, officer_client, manager_client, sandbox):
+    viewer = viewer_client.get(f"/clients/{REF}/").content.decode()
+    officer = officer_client.get(f"/clients/{REF}/").content.decode()
+    manager = manager_client.get(f"/clients/{REF}/").content.decode()
+    assert "/edit/" not in viewer and "/delete/" not in viewer
+    assert "/edit/" in officer and "/delete/" not in officer
+    assert "/edit/" in manager and "/delete/" in manager
+
+
+def test_api_values_are_escaped(viewer_client, sandbox, random_suffix):
+    hostile = "<img src=x onerror=alert(1)>"
+    created = sandbox.call(
+        "POST",
+        "/v1/clients",
+        json={
+            "firstName": hostile,
+            "lastName": "Eze",
+            "dob": "1990-01-01",
+            "address": hostile,
+            "state": "Lagos",
+            "country": "Nigeria",
+            "customData": '{"note": "<b>x</b>"}',
+            "image": 'https://x.test/a.png"onerror="alert(1)',
+        },
+    ).json()["data"]
+    html = viewer_client.get(f"/clients/{created['clientRef']}/").content.decode()
+    assert hostile not in html and "<b>x</b>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert 'a.png&quot;onerror=&quot;alert(1)"' in html  # the quote cannot end the attribute

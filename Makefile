@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: run test lint format browser clean
+.PHONY: run test bench lint format browser clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed: set PYTHON=python3.x")'
@@ -38,6 +38,11 @@ test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(PY) -m pytest
+
+# Speed and memory of the clients export over 100,000 sandbox clients (not a test).
+bench: $(VENV)/.installed-test
+	@mkdir -p var
+	$(PY) -m tests.bench.export_bench
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

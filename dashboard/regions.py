@@ -106,8 +106,10 @@ def api_problem(error: api.ApiError, *, retry_url: str | None = None) -> dict[st
     }
 
 
-def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    context = {"title": title, "message": message, "status": status, "is_error_page": True}
+def error_page(
+    request: HttpRequest, status: int, title: str, message: str, *, retry_url: str | None = None
+) -> HttpResponse:
+    context = {"title": title, "message": message, "status": status, "retry_url": retry_url}
     response = render_page(request, "errors/page.html", context, partial="problem", status=status)
     if wants_fragment(request):
         response[FRAGMENT_HEADER] = "1"
@@ -115,7 +117,7 @@ def _error_page(request: HttpRequest, status: int, title: str, message: str) -> 
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(
+    return error_page(
         request,
         404,
         "Not found",
@@ -127,14 +129,14 @@ def forbidden(
     request: HttpRequest, exception: Exception | None = None, *, no_role: bool = False
 ) -> HttpResponse:
     if no_role:
-        return _error_page(
+        return error_page(
             request,
             403,
             "No role yet",
             "Your account has no role in the dashboard. Ask an administrator to give you "
             "the Viewer, Officer or Manager role.",
         )
-    return _error_page(
+    return error_page(
         request,
         403,
         "Not allowed",
@@ -143,7 +145,7 @@ def forbidden(
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error_page(
+    return error_page(
         request,
         500,
         "Something went wrong",
@@ -152,7 +154,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return _error_page(
+    return error_page(
         request,
         403,
         "Form expired",

@@ -63,6 +63,8 @@ API_TIMEOUT = _timeout_pair(env.str("API_TIMEOUT", default="2,4"))
 API_ATTEMPTS = env.int("API_ATTEMPTS", default=2)
 API_BACKOFF = env.float("API_BACKOFF", default=0.25)
 API_RETRY_AFTER_CAP = env.float("API_RETRY_AFTER_CAP", default=2.0)
+# Rows per API call when exporting: the contract's maximum, fewest round trips.
+EXPORT_PAGE_SIZE = env.int("EXPORT_PAGE_SIZE", default=100)
 
 # --- Django -----------------------------------------------------------------
 INSTALLED_APPS = [
@@ -98,6 +100,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+if not DEBUG:  # static files without a separate web server (runserver serves them in the demo)
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "dashboard.urls"
 WSGI_APPLICATION = "dashboard.wsgi.application"
@@ -138,6 +143,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic writes compressed copies; whitenoise serves them with far-future caching.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if DEBUG:
+    STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 # --- Staff sign-in --------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

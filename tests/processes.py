@@ -2,6 +2,7 @@
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -91,3 +92,110 @@ def start_sandbox(
 def _echo(stream) -> None:
     for line in stream:
         sys.__stderr__.write(f"[sandbox] {line}")
+
+
+@dataclass
+class DashboardProcess:
+    """The dashboard as production runs it: gunicorn, DEBUG off, its own database."""
+
+    url: str
+    process: subprocess.Popen
+    env: dict
+
+    def signed_in(self, username: str, password: str) -> requests.Session:
+        session = requests.Session()
+        session.get(f"{self.url}/accounts/login/", timeout=10)
+        response = session.post(
+            f"{self.url}/accounts/login/",
+            data={"username": username, "password": password},
+            headers={
+                "X-CSRFToken": session.cookies["csrftoken"],
+                "Referer": f"{self.url}/accounts/login/",
+            },
+            timeout=10,
+            allow_redirects=False,
+        )
+        assert response.status_code == 302, response.text[:500]
+        return session
+
+    def worker_pid(self) -> int:
+        """gunicorn's master forks one worker: the process that runs the dashboard."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return int(children.read_text().split()[0])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_dashboard(
+    folder: Path, *, api_url: str, api_key: str, staff: dict[str, str], env: dict | None = None
+) -> DashboardProcess:
+    """Deploy as the README says: migrate a fresh database, collect static files, create
+    `staff` (username -> role), and serve with gunicorn."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {
+        **os.environ,
+        "DEBUG": "False",
+        "SECRET_KEY": "test-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "DATABASE_URL": f"sqlite:///{folder / 'dashboard.sqlite3'}",
+        "API_BASE_URL": api_url,
+        "API_SECRET_KEY": api_key,
+        "STAFF_PASSWORD": "a-long-test-password",
+        "STATIC_ROOT": str(folder / "static"),
+        **(env or {}),
+    }
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=environment, check=True)
+    subprocess.run(
+        [*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=environment, check=True
+    )
+    for username, role in staff.items():
+        subprocess.run(
+            [*manage, "createstaff", username, "--role", role, "--password-env", "STAFF_PASSWORD"],
+            cwd=ROOT,
+            env=environment,
+            check=True,
+            capture_output=True,
+        )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dashboard.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=environment,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{url}/accounts/login/", timeout=2)
+            return DashboardProcess(url=url, process=process, env=environment)
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                raise RuntimeError("gunicorn exited") from None
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the dashboard did not start in time")

@@ -25,6 +25,7 @@ from .errors import (
     ValidationFailed,
 )
 from .records import Client, Deposit, Loan, Page, SearchResult
+from .transport import release_session
 
 __all__ = [
     "MAX_PER_PAGE",
@@ -52,4 +53,5 @@ __all__ = [
     "client_search",
     "client_update",
     "clients_pages",
+    "release_session",
 ]

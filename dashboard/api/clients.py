@@ -19,6 +19,7 @@ from .records import (
     Deposit,
     Loan,
     Page,
+    ParsedOnRead,
     SearchResult,
     client_from_api,
     deposit_from_api,
@@ -69,10 +70,7 @@ def _page_params(page: int, per_page: int) -> dict[str, int]:
 
 def client_list(*, page: int = 1, per_page: int = 25) -> Page[Client]:
     # GET /v1/clients?page={page}&perPage={perPage}
-    body = request(
-        "GET", "/v1/clients", endpoint="GET /v1/clients", params=_page_params(page, per_page)
-    )
-    return unwrap_page(body, page=page, per_page=per_page, parse=client_from_api)
+    return _listing("/v1/clients", "GET /v1/clients", client_from_api, page, per_page)
 
 
 def client_get(*, client_ref: str) -> Client:
@@ -121,24 +119,12 @@ def client_search(*, term: str) -> SearchResult:
 
 def client_loans(*, client_id: str, page: int = 1, per_page: int = 25) -> Page[Loan]:
     # GET /v1/clients/{clientId}/loans?page={page}&perPage={perPage}
-    body = request(
-        "GET",
-        f"/v1/clients/{segment(client_id)}/loans",
-        endpoint="GET /v1/clients/{clientId}/loans",
-        params=_page_params(page, per_page),
-    )
-    return unwrap_page(body, page=page, per_page=per_page, parse=loan_from_api)
+    return _listing(*_loans_listing(client_id), page, per_page)
 
 
 def client_deposits(*, client_id: str, page: int = 1, per_page: int = 25) -> Page[Deposit]:
     # GET /v1/clients/{clientId}/deposits?page={page}&perPage={perPage}
-    body = request(
-        "GET",
-        f"/v1/clients/{segment(client_id)}/deposits",
-        endpoint="GET /v1/clients/{clientId}/deposits",
-        params=_page_params(page, per_page),
-    )
-    return unwrap_page(body, page=page, per_page=per_page, parse=deposit_from_api)
+    return _listing(*_deposits_listing(client_id), page, per_page)
 
 
 def client_create(*, fields: Mapping[str, Any]) -> Client:
@@ -172,30 +158,61 @@ def client_delete(*, client_id: str) -> None:
 
 
 def clients_pages(*, per_page: int = MAX_PER_PAGE) -> Iterator[Page[Client]]:
-    """Every page of the client list, in order, for exports."""
-    return _all_pages(lambda page: client_list(page=page, per_page=per_page))
+    """Every page of the client list, in order, for exports. Items are parsed when
+    first read (records.ParsedOnRead): by the writer, not the fetching thread."""
+    return _all_pages("/v1/clients", "GET /v1/clients", client_from_api, per_page)
 
 
 def client_loans_pages(*, client_id: str, per_page: int = MAX_PER_PAGE) -> Iterator[Page[Loan]]:
-    return _all_pages(lambda page: client_loans(client_id=client_id, page=page, per_page=per_page))
+    return _all_pages(*_loans_listing(client_id), per_page)
 
 
 def client_deposits_pages(
     *, client_id: str, per_page: int = MAX_PER_PAGE
 ) -> Iterator[Page[Deposit]]:
-    return _all_pages(
-        lambda page: client_deposits(client_id=client_id, page=page, per_page=per_page)
-    )
+    return _all_pages(*_deposits_listing(client_id), per_page)
 
 
 # --- helpers ------------------------------------------------------------------
 
 
-def _all_pages(fetch: Callable[[int], Page[T]]) -> Iterator[Page[T]]:
+def _loans_listing(client_id: str) -> tuple[str, str, Callable[[Any], Loan]]:
+    return (
+        f"/v1/clients/{segment(client_id)}/loans",
+        "GET /v1/clients/{clientId}/loans",
+        loan_from_api,
+    )
+
+
+def _deposits_listing(client_id: str) -> tuple[str, str, Callable[[Any], Deposit]]:
+    return (
+        f"/v1/clients/{segment(client_id)}/deposits",
+        "GET /v1/clients/{clientId}/deposits",
+        deposit_from_api,
+    )
+
+
+def _listing(
+    path: str,
+    endpoint: str,
+    parse: Callable[[Any], T],
+    page: int,
+    per_page: int,
+    *,
+    lazy: bool = False,
+) -> Page[T]:
+    body = request("GET", path, endpoint=endpoint, params=_page_params(page, per_page))
+    return unwrap_page(body, page=page, per_page=per_page, parse=parse, lazy=lazy)
+
+
+def _all_pages(
+    path: str, endpoint: str, parse: Callable[[Any], T], per_page: int
+) -> Iterator[Page[T]]:
     number, previous_first = 1, None
     while True:
-        page = fetch(number)
-        first = getattr(page.items[0], "id", None) if page.items else None
+        page = _listing(path, endpoint, parse, number, per_page, lazy=True)
+        raw = page.items.first_raw() if isinstance(page.items, ParsedOnRead) else None
+        first = (raw.get("id") or raw.get("_id")) if isinstance(raw, Mapping) else None
         if number > 1 and first is not None and first == previous_first:
             # An API that ignores `page` would otherwise make an endless export.
             raise errors.BadResponse("The Clients API sent the same page twice.")

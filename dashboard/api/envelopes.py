@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from .errors import BadResponse
-from .records import Page
+from .records import Page, ParsedOnRead
 
 T = TypeVar("T")
 
@@ -32,8 +32,11 @@ def _number(value: Any) -> int | None:
         return None
 
 
-def unwrap_page(body: Any, *, page: int, per_page: int, parse: Callable[[Any], T]) -> Page[T]:
-    """Read a paginated list in any of the accepted envelopes."""
+def unwrap_page(
+    body: Any, *, page: int, per_page: int, parse: Callable[[Any], T], lazy: bool = False
+) -> Page[T]:
+    """Read a paginated list in any of the accepted envelopes; `lazy` leaves the items
+    to be parsed when first read (see records.ParsedOnRead)."""
     meta: Mapping[str, Any] = {}
     data = body.get("data", body) if isinstance(body, Mapping) else body
     if isinstance(data, Mapping) and isinstance(data.get("docs"), list):
@@ -45,7 +48,7 @@ def unwrap_page(body: Any, *, page: int, per_page: int, parse: Callable[[Any], T
             f"The Clients API sent {describe_shape(body)} where a list was expected."
         )
 
-    items = [parse(item) for item in data]
+    items = ParsedOnRead(data, parse) if lazy else [parse(item) for item in data]
     page = _number(meta.get("page")) or page
     per_page = _number(meta.get("perPage", meta.get("limit"))) or per_page
     total = _number(meta.get("total", meta.get("totalDocs")))

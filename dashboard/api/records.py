@@ -8,7 +8,7 @@ Fields the contract does not name are kept in `extra`, never an error.
 import json
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -83,9 +83,40 @@ class Deposit:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class ParsedOnRead(Sequence[T]):
+    """A page's items, made into records when first read, by whichever thread reads them.
+
+    Exports fetch the next page on a helper thread; leaving the parsing to the
+    thread that writes the rows keeps the fetching thread's turn short. A malformed
+    item raises BadResponse on that first read.
+    """
+
+    __slots__ = ("_parse", "_raw", "_records")
+
+    def __init__(self, raw: list[Any], parse: Callable[[Any], T]) -> None:
+        self._raw, self._parse, self._records = raw, parse, None
+
+    def _all(self) -> list[T]:
+        if self._records is None:
+            self._records = [self._parse(item) for item in self._raw]
+        return self._records
+
+    def first_raw(self) -> Any:
+        return self._raw[0] if self._raw else None
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index):
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._all())
+
+
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    items: list[T]
+    items: Sequence[T]
     page: int
     per_page: int
     total: int | None  # None when the API sent a bare list without totals
@@ -228,19 +259,18 @@ def _custom_data(value: Any) -> dict[str, Any]:
     return _plain_numbers(value)
 
 
+SCALARS = (str, int, bool, type(None))
+
+
 def _plain_numbers(value: Any) -> Any:
-    """customData is free-form metadata, not money: its numbers stay JSON numbers
-    (the transport reads every JSON number as Decimal)."""
-    if isinstance(value, dict):
-        return {key: _plain_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain_numbers(item) for item in value]
+    """customData is free-form metadata, not money: its fractional numbers, which the
+    transport reads as Decimal, become plain floats again."""
+    if type(value) is dict:
+        return {k: v if type(v) in SCALARS else _plain_numbers(v) for k, v in value.items()}
+    if type(value) is list:
+        return [v if type(v) in SCALARS else _plain_numbers(v) for v in value]
     if isinstance(value, Decimal):
-        return (
-            int(value)
-            if value == value.to_integral_value() and "." not in str(value)
-            else float(value)
-        )
+        return float(value)
     return value
 
 
@@ -274,12 +304,14 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "disbursed_at": _datetime,
     "due_date": _date,
 }
+PLAIN_TEXT = frozenset(name for name, convert in CONVERTERS.items() if convert is _text)
 # A malformed date should not hide a whole page of clients: it shows as blank.
 # Anything else malformed (money above all) makes the response unusable.
 LENIENT = {"dob", "created_at", "updated_at", "disbursed_at", "due_date", "custom_data"}
 
 
 def _convert(kind: str, raw: Any, names: Mapping[str, str], required: tuple[str, ...]) -> dict:
+    # Exports run this 100,000 times: text fields, nearly all of them, cost one type check.
     if not isinstance(raw, Mapping):
         raise BadResponse(f"The Clients API sent a {kind} that is not an object.")
     values: dict[str, Any] = {}
@@ -288,21 +320,29 @@ def _convert(kind: str, raw: Any, names: Mapping[str, str], required: tuple[str,
         name = names.get(key)
         if name is None:
             extra[key] = value
-            continue
-        try:
-            values[name] = CONVERTERS[name](value)
-        except (ValueError, TypeError):
-            if name not in LENIENT:
-                raise BadResponse(
-                    f"The Clients API sent a {kind} with an unreadable '{key}'."
-                ) from None
-            logger.warning("Ignoring an unreadable %s field %r from the Clients API", kind, key)
-            values[name] = None if name != "custom_data" else {}
+        elif type(value) is str and name in PLAIN_TEXT:
+            values[name] = value or None
+        elif value is None:
+            values[name] = None
+        else:
+            values[name] = _converted(kind, key, name, value)
     missing = [name for name in required if not values.get(name)]
     if missing:
         raise BadResponse(f"The Clients API sent a {kind} without {', '.join(missing)}.")
     values["extra"] = extra
     return values
+
+
+def _converted(kind: str, key: str, name: str, value: Any) -> Any:
+    try:
+        return CONVERTERS[name](value)
+    except (ValueError, TypeError):
+        if name not in LENIENT:
+            raise BadResponse(
+                f"The Clients API sent a {kind} with an unreadable '{key}'."
+            ) from None
+        logger.warning("Ignoring an unreadable %s field %r from the Clients API", kind, key)
+        return None if name != "custom_data" else {}
 
 
 def client_from_api(raw: Any) -> Client:

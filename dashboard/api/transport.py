@@ -140,6 +140,14 @@ def session() -> requests.Session:
     return _local.session
 
 
+def release_session() -> None:
+    """Close this thread's session and its pooled connections (a worker thread ending)."""
+    current = getattr(_local, "session", None)
+    if current is not None:
+        current.close()
+        _local.session = _local.generation = None
+
+
 def _scrub(text: str | None) -> str | None:
     """Remove the key from text that came from outside, in case the API echoes it."""
     key = settings.API_SECRET_KEY

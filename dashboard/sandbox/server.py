@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .seed import iso, object_id
-from .store import Store, phone_search_key
+from .store import CAMEL, DEPOSIT_COLUMNS, LOAN_COLUMNS, Store, phone_search_key
 
 logger = logging.getLogger("sandbox")
 
@@ -181,7 +181,33 @@ class Sandbox:
             with self.received_lock:
                 self.received.clear()
             return ok(None, "Request log cleared")
+        if (
+            len(segments) == 3
+            and segments[0] == "clients"
+            and segments[2] in ("loans", "deposits")
+        ) and method == "POST":  # tests add accounts with the values they need
+            return self.add_accounts(segments[2], segments[1], body)
         return error(404, "No such sandbox endpoint")
+
+    def add_accounts(self, kind: str, client_id: str, body: bytes) -> Response:
+        rows = json.loads(body or b"[]")
+        if not isinstance(rows, list) or not self.store.client_by("id", client_id):
+            return error(400, "Send a list of accounts for an existing client")
+        snake = {camel: column for column, camel in CAMEL.items()}
+        columns = LOAN_COLUMNS if kind == "loans" else DEPOSIT_COLUMNS
+        now = iso(datetime.now(UTC))
+        records = []
+        for n, row in enumerate(rows):
+            values = {snake.get(key, key): value for key, value in row.items()}
+            values.setdefault("id", f"{kind}-{client_id}-{time.time_ns()}-{n}")
+            values.setdefault("reference", values["id"])
+            values.setdefault("currency", "NGN")
+            values.setdefault("created_at", now)
+            values["client_id"] = client_id
+            records.append({column: values.get(column) for column in columns})
+        with self.store.write_lock:
+            (self.store.insert_loans if kind == "loans" else self.store.insert_deposits)(records)
+        return ok(len(records), f"{kind.capitalize()} added", status=201)
 
     # --- the eight endpoints ---
     def route(self, method: str, segments: list[str], query: dict, body: bytes) -> Response:
@@ -446,6 +472,9 @@ def error(status: int, message: str, problems: dict | None = None) -> Response:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
     server_version = "ClientsSandbox/1.0"
+    # Headers and body go out in two writes; with Nagle on, the client's delayed
+    # ACK would hold the body back ~40 ms on every keep-alive request.
+    disable_nagle_algorithm = True
     server: "SandboxServer"
 
     def do_GET(self) -> None:

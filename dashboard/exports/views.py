@@ -1,0 +1,145 @@
+"""The three CSV downloads: all clients (or a search's results), a client's loans, its deposits."""
+
+import re
+from collections.abc import Callable, Iterator
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from dashboard import api
+from dashboard.access.guards import requires
+from dashboard.audit.trail import record
+from dashboard.clients.browse import SEARCH_MAX_LENGTH
+from dashboard.clients.lookups import client_id_for
+from dashboard.paging import Paging, page_of
+from dashboard.regions import error_page, error_status
+
+from .columns import CLIENT_COLUMNS, Columns, deposit_columns, loan_columns
+from .streaming import csv_stream
+
+
+@require_GET
+@requires("export_data")
+def clients_csv(request: HttpRequest) -> HttpResponse:
+    term = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
+    filters = {"q": term} if term else {}
+
+    def pages() -> Iterator[api.Page]:
+        if term:  # search is one call, not paginated
+            found = api.client_search(term=term).clients
+            yield page_of(found, Paging(page=1, per_page=max(1, len(found))))
+        else:
+            yield from api.clients_pages(per_page=settings.EXPORT_PAGE_SIZE)
+
+    name = f"clients-search-{slugify(term)[:40] or 'terms'}" if term else "clients"
+    return export(request, "export.clients", name, CLIENT_COLUMNS, pages(), filters=filters)
+
+
+@require_GET
+@requires("export_data")
+def loans_csv(request: HttpRequest, client_ref: str) -> HttpResponse:
+    return client_export(request, client_ref, "loans", api.client_loans_pages, loan_columns)
+
+
+@require_GET
+@requires("export_data")
+def deposits_csv(request: HttpRequest, client_ref: str) -> HttpResponse:
+    return client_export(
+        request, client_ref, "deposits", api.client_deposits_pages, deposit_columns
+    )
+
+
+def client_export(
+    request: HttpRequest,
+    client_ref: str,
+    kind: str,
+    pages: Callable[..., Iterator[api.Page]],
+    columns: Callable[[str], Columns],
+) -> HttpResponse:
+    action = f"export.{kind}"
+    try:
+        client_id = client_id_for(client_ref)
+    except api.NotFound:
+        raise Http404("No such client") from None
+    except api.ApiError as error:
+        return export_failed(request, action, error, client_ref=client_ref)
+    safe_ref = re.sub(r"[^A-Za-z0-9_-]", "_", client_ref)
+    return export(
+        request,
+        action,
+        f"client-{safe_ref}-{kind}",
+        columns(client_ref),
+        pages(client_id=client_id, per_page=settings.EXPORT_PAGE_SIZE),
+        client_id=client_id,
+        client_ref=client_ref,
+    )
+
+
+def export(
+    request: HttpRequest,
+    action: str,
+    name: str,
+    columns: Columns,
+    pages: Iterator[api.Page],
+    *,
+    filters: dict | None = None,
+    client_id: str = "",
+    client_ref: str = "",
+) -> HttpResponse:
+    """Read the first page now (a failure is a proper error page, not an empty file),
+    then stream the rest, audited once it ends, however it ends."""
+    try:
+        first = next(pages)
+        list(first.items)  # a malformed first page is an error page too, not a broken file
+    except api.ApiError as error:
+        return export_failed(request, action, error, filters=filters, client_ref=client_ref)
+
+    def finished(rows: int, error: BaseException | None) -> None:
+        details = {"filters": filters or {}, "rows": rows, "api_total": first.total}
+        record(
+            request,
+            action,
+            client_id=client_id,
+            client_ref=client_ref,
+            error=error,
+            details=details,
+        )
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(
+        csv_stream(first, pages, columns, finished=finished),
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": content_disposition_header(True, f"{name}-{stamp}.csv"),
+            "Cache-Control": "no-store",
+        },
+    )
+    return response
+
+
+def export_failed(
+    request: HttpRequest,
+    action: str,
+    error: api.ApiError,
+    *,
+    filters: dict | None = None,
+    client_ref: str = "",
+) -> HttpResponse:
+    record(
+        request,
+        action,
+        client_ref=client_ref,
+        error=error,
+        details={"filters": filters or {}, "rows": 0},
+    )
+    return error_page(
+        request,
+        error_status(error),
+        "Export failed",
+        f"Nothing was exported. {error.message}",
+        retry_url=request.get_full_path(),
+    )

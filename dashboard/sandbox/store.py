@@ -205,7 +205,9 @@ class Store:
             "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )
         number = digits(term)
-        phone_like = f"%{number}%" if len(number) >= 4 else None
+        # Digits match phones only when the term looks like a phone number itself.
+        looks_like_phone = len(number) >= 4 and all(ch in "+0123456789 ()-" for ch in term)
+        phone_like = f"%{number}%" if looks_like_phone else None
         rows = (
             self.connection()
             .execute(

@@ -296,3 +296,9 @@ def test_requests_log_records_calls_for_tests(sandbox, api):
             "body": None,
         }
     ]
+
+
+def test_digits_inside_a_word_do_not_match_phones(api):
+    seeded = api("GET", "/v1/clients/CL-000017").json()["data"]
+    digits = seeded["phoneNumber"][-6:]
+    assert api("GET", f"/v1/clients/Tag{digits}").json()["data"] == []

@@ -35,18 +35,9 @@ MAX_PER_PAGE = 100  # the contract's ceiling for perPage
 # else a caller passes is refused here, so a stray `id` or `status` never
 # reaches the API.
 WRITABLE_FIELDS = {
-    "first_name": "firstName",
-    "last_name": "lastName",
-    "middle_name": "middleName",
-    "dob": "dob",
-    "image": "image",
-    "address": "address",
-    "city": "city",
-    "state": "state",
-    "country": "country",
-    "phone_number": "phoneNumber",
-    "email": "email",
-    "custom_data": "customData",
+    name: api_name
+    for api_name, name in CLIENT_FIELDS.items()
+    if name not in ("id", "client_ref", "created_at", "updated_at")
 }
 REQUIRED_ON_CREATE = ("first_name", "last_name", "dob", "address", "state", "country")
 REQUIRED_ON_UPDATE = ("first_name", "last_name", "dob")

@@ -18,6 +18,10 @@ def mocked(fake_api):
         yield mock
 
 
+REQUIRED_FOR_UPDATE = {"first_name": "A", "last_name": "B", "dob": "2000-01-01"}
+NEW_CLIENT = {**REQUIRED_FOR_UPDATE, "address": "x", "state": "y", "country": "z"}
+
+
 def error_body(message="nope", **errors):
     body = {"status": "error", "message": message}
     if errors:
@@ -32,16 +36,7 @@ def test_validation_errors_carry_field_messages_under_dashboard_names(mocked, fa
     )
     mocked.post(f"{fake_api}/v1/clients", status=status, json=body)
     with pytest.raises(api.ValidationFailed) as caught:
-        api.client_create(
-            fields={
-                "first_name": "A",
-                "last_name": "B",
-                "dob": "2999-01-01",
-                "address": "x",
-                "state": "y",
-                "country": "z",
-            }
-        )
+        api.client_create(fields={**NEW_CLIENT, "dob": "2999-01-01"})
     assert caught.value.errors == {
         "dob": ["dob must be a date in the past"],
         "phone_number": ["invalid phone"],
@@ -54,9 +49,7 @@ def test_validation_errors_as_a_list_of_entries(mocked, fake_api):
     body = {"message": "Bad", "errors": [{"field": "email", "message": "invalid email"}]}
     mocked.patch(f"{fake_api}/v1/clients/x", status=422, json=body)
     with pytest.raises(api.ValidationFailed) as caught:
-        api.client_update(
-            client_id="x", fields={"first_name": "A", "last_name": "B", "dob": "2000-01-01"}
-        )
+        api.client_update(client_id="x", fields=REQUIRED_FOR_UPDATE)
     assert caught.value.errors == {"email": ["invalid email"]}
 
 
@@ -76,16 +69,7 @@ def test_refused_credentials_are_misconfiguration_logged_without_the_key(
 def test_an_api_echoing_the_key_in_a_message_is_scrubbed(mocked, fake_api):
     mocked.post(f"{fake_api}/v1/clients", status=409, json=error_body(f"duplicate for {CANARY}"))
     with pytest.raises(api.Conflict) as caught:
-        api.client_create(
-            fields={
-                "first_name": "A",
-                "last_name": "B",
-                "dob": "2000-01-01",
-                "address": "x",
-                "state": "y",
-                "country": "z",
-            }
-        )
+        api.client_create(fields=NEW_CLIENT)
     assert CANARY not in caught.value.message
     assert "[redacted]" in caught.value.message
 
@@ -147,22 +131,11 @@ def test_a_500_is_unavailable_and_not_retried(mocked, fake_api):
     [
         (
             "POST",
-            lambda: api.client_create(
-                fields={
-                    "first_name": "A",
-                    "last_name": "B",
-                    "dob": "2000-01-01",
-                    "address": "x",
-                    "state": "y",
-                    "country": "z",
-                }
-            ),
+            lambda: api.client_create(fields=NEW_CLIENT),
         ),
         (
             "PATCH",
-            lambda: api.client_update(
-                client_id="x", fields={"first_name": "A", "last_name": "B", "dob": "2000-01-01"}
-            ),
+            lambda: api.client_update(client_id="x", fields=REQUIRED_FOR_UPDATE),
         ),
         ("DELETE", lambda: api.client_delete(client_id="x")),
     ],
@@ -253,16 +226,7 @@ def test_a_get_whose_connection_drops_is_retried(hang_up):
 
 def test_a_post_whose_connection_drops_is_not_resent(hang_up):
     with pytest.raises(api.Unavailable):
-        api.client_create(
-            fields={
-                "first_name": "A",
-                "last_name": "B",
-                "dob": "2000-01-01",
-                "address": "x",
-                "state": "y",
-                "country": "z",
-            }
-        )
+        api.client_create(fields=NEW_CLIENT)
     time.sleep(0.05)
     assert hang_up.requests == 1
 

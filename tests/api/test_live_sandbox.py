@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from dashboard import api
+from tests.api.test_failures import NEW_CLIENT
 
 
 def test_list_search_get_and_accounts_round_trip(sandbox):
@@ -59,17 +60,7 @@ def test_create_update_delete(sandbox, random_suffix):
 
 def test_validation_errors_come_back_on_dashboard_field_names(sandbox):
     with pytest.raises(api.ValidationFailed) as caught:
-        api.client_create(
-            fields={
-                "first_name": "A",
-                "last_name": "B",
-                "dob": "2999-01-01",
-                "address": "x",
-                "state": "y",
-                "country": "z",
-                "phone_number": "call me",
-            }
-        )
+        api.client_create(fields={**NEW_CLIENT, "dob": "2999-01-01", "phone_number": "call me"})
     assert set(caught.value.errors) == {"dob", "phone_number"}
 
 

@@ -54,7 +54,7 @@ def render_page(
     response = render(
         request, f"{template}#{partial}" if fragment else template, context, status=status
     )
-    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+    vary_on_htmx(response)
     if fragment and status >= 400:
         response[FRAGMENT_HEADER] = "1"
     return response
@@ -87,6 +87,20 @@ def navigate(request: HttpRequest, url: str) -> HttpResponse:
     if getattr(request, "htmx", False):
         return HttpResponseClientRedirect(url)
     return redirect(url)
+
+
+def posted(request: HttpRequest):
+    """The POST data for a bound form, even when empty; None (an unbound form) for GET.
+
+    `request.POST or None` would treat an empty POST as a first visit.
+    """
+    return request.POST if request.method == "POST" else None
+
+
+def vary_on_htmx(response: HttpResponse) -> HttpResponse:
+    """Mark a response that differs for htmx, so no cache serves one for the other."""
+    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+    return response
 
 
 def error_status(error: api.ApiError) -> int:

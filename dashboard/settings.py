@@ -64,7 +64,7 @@ API_ATTEMPTS = env.int("API_ATTEMPTS", default=2)
 API_BACKOFF = env.float("API_BACKOFF", default=0.25)
 API_RETRY_AFTER_CAP = env.float("API_RETRY_AFTER_CAP", default=2.0)
 # Rows per API call when exporting: the contract's maximum, fewest round trips.
-EXPORT_PAGE_SIZE = env.int("EXPORT_PAGE_SIZE", default=100)
+EXPORT_PAGE_SIZE = min(max(env.int("EXPORT_PAGE_SIZE", default=100), 1), 100)
 
 # --- Django -----------------------------------------------------------------
 INSTALLED_APPS = [
@@ -181,6 +181,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# One address trying many usernames is refused after this many failures (access/throttle.py).
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "dashboard.access.network.client_ip"
 AXES_LOCKOUT_CALLABLE = "dashboard.access.views.locked_out"

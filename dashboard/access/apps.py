@@ -7,4 +7,4 @@ class AccessConfig(AppConfig):
     verbose_name = "Access and roles"
 
     def ready(self) -> None:
-        from . import middleware  # noqa: F401 (connects the sign-in time receiver)
+        from . import middleware, throttle  # noqa: F401 (connect their signal receivers)

@@ -12,6 +12,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 
+from dashboard.regions import vary_on_htmx
+
 SIGNED_IN_AT = "signed_in_at"
 
 
@@ -21,8 +23,8 @@ def login_redirect(request: HttpRequest) -> HttpResponse:
     htmx = getattr(request, "htmx", None)
     if htmx:
         back = htmx.current_url_abs_path or request.get_full_path()
-        return HttpResponseClientRedirect(redirect_to_login(back).url)
-    return redirect_to_login(request.get_full_path())
+        return vary_on_htmx(HttpResponseClientRedirect(redirect_to_login(back).url))
+    return vary_on_htmx(redirect_to_login(request.get_full_path()))
 
 
 class LoginRequired(LoginRequiredMiddleware):

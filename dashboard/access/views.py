@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -8,12 +9,30 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from dashboard.audit.trail import record
+from dashboard.regions import posted
 
 from .guards import public, signed_in
+from .throttle import ip_throttled
 
-login = public(
-    LoginView.as_view(template_name="access/login.html", redirect_authenticated_user=True)
+_login_form = LoginView.as_view(
+    template_name="access/login.html", redirect_authenticated_user=True
 )
+
+
+@public
+def login(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and ip_throttled(request):
+        username = request.POST.get("username", "")[:150]
+        record(
+            request,
+            "auth.locked_out",
+            username=username,
+            error=PermissionError("Too many failed sign-ins from this address"),
+        )
+        return locked_out(request, credentials={"username": username})
+    return _login_form(request)
+
+
 logout_view = public(LogoutView.as_view())  # POST only (Django 5); anonymous POSTs are harmless
 
 
@@ -21,7 +40,7 @@ logout_view = public(LogoutView.as_view())  # POST only (Django 5); anonymous PO
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = PasswordChangeForm(request.user, posted(request))
     if request.method == "POST" and form.is_valid():
         form.save()
         record(request, "auth.password_changed")
@@ -37,5 +56,6 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     """django-axes' answer once a username and IP have failed too often (AXES_LOCKOUT_CALLABLE)."""
     username = (credentials or {}).get("username", "")
     form = AuthenticationForm(request, initial={"username": username})
-    context = {"form": form, "locked_out": True, "username": username}
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {"form": form, "locked_out": True, "username": username, "minutes": minutes}
     return render(request, "access/login.html", context, status=429)

@@ -36,6 +36,15 @@ def check_api_settings(**kwargs) -> list[checks.CheckMessage]:
                 id="api.W002",
             )
         )
+    local = settings.API_BASE_URL.startswith(("http://127.0.0.1", "http://localhost"))
+    if settings.DEBUG and not local:
+        found.append(
+            checks.Warning(
+                "DEBUG is on while API_BASE_URL points at a remote API: set DEBUG=False "
+                "outside the local demo (debug pages show settings and local variables).",
+                id="api.W003",
+            )
+        )
     return found
 
 

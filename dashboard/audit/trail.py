@@ -33,8 +33,8 @@ def record(
         ],
         ip_address=client_ip(request) if request is not None else None,
         action=action,
-        client_id=client_id,
-        client_ref=client_ref,
+        client_id=client_id[:64],  # the columns' sizes: an odd API value must not lose the entry
+        client_ref=client_ref[:64],
         outcome=Outcome.FAILURE if error is not None else Outcome.SUCCESS,
         api_status=getattr(error, "status", None),
         message=(getattr(error, "message", None) or str(error))[:300] if error else "",

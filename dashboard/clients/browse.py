@@ -10,7 +10,14 @@ from dashboard import api
 from dashboard.access.guards import may, requires
 from dashboard.audit.models import AuditEntry
 from dashboard.paging import Paging, build_pager, page_of, read_paging, with_query
-from dashboard.regions import Fetched, api_problem, error_status, fetch, render_page
+from dashboard.regions import (
+    Fetched,
+    api_problem,
+    error_status,
+    fetch,
+    render_page,
+    vary_on_htmx,
+)
 
 from .lookups import client_id_for, remember
 
@@ -33,8 +40,10 @@ def client_list(request: HttpRequest) -> HttpResponse:
     here = link({"page": paging.page, "perPage": paging.per_page})
     if term:
         found = fetch(lambda: api.client_search(term=term), retry_url=here)
-        page = page_of(found.value.clients, paging) if found.value else None
         exact = bool(found.value and found.value.exact)
+        if exact:  # one client: there is no page 2 of it
+            paging = Paging(page=1, per_page=paging.per_page, notes=paging.notes)
+        page = page_of(found.value.clients, paging) if found.value else None
     else:
         found = fetch(
             lambda: api.client_list(page=paging.page, per_page=paging.per_page), retry_url=here
@@ -89,10 +98,12 @@ def client_tab(request: HttpRequest, client_ref: str, tab: str) -> HttpResponse:
     """One tab's region for htmx; a plain visit goes to the full page on that tab."""
     paging = read_paging(request.GET)
     if not getattr(request, "htmx", False):
-        return redirect(
-            with_query(
-                reverse("clients:detail", args=[client_ref]),
-                {"tab": tab, "page": paging.page, "perPage": paging.per_page},
+        return vary_on_htmx(
+            redirect(
+                with_query(
+                    reverse("clients:detail", args=[client_ref]),
+                    {"tab": tab, "page": paging.page, "perPage": paging.per_page},
+                )
             )
         )
     try:

@@ -11,7 +11,7 @@ from dashboard import api
 from dashboard.access.guards import requires
 from dashboard.api.clients import REQUIRED_ON_UPDATE
 from dashboard.audit.trail import record
-from dashboard.regions import api_problem, error_status, navigate, render_page
+from dashboard.regions import api_problem, error_status, navigate, posted, render_page
 
 from .forms import COUNTRIES, NIGERIAN_STATES, ClientForm, initial_for
 from .lookups import forget
@@ -20,7 +20,7 @@ from .lookups import forget
 @require_http_methods(["GET", "POST"])
 @requires("create_client")
 def client_create(request: HttpRequest) -> HttpResponse:
-    form = ClientForm(request.POST or None, request.FILES or None, creating=True)
+    form = ClientForm(posted(request), request.FILES or None, creating=True)
     if request.method == "POST" and form.is_valid():
         fields = form.api_fields()
         changes = {name: {"old": None, "new": value} for name, value in fields.items() if value}
@@ -51,11 +51,23 @@ def client_edit(request: HttpRequest, client_ref: str) -> HttpResponse:
     except api.NotFound:
         raise Http404("No such client") from None
     except api.ApiError as error:
-        # Keep whatever was typed: the form comes back with the problem on top.
-        form = ClientForm(request.POST or None, request.FILES or None, creating=False)
-        if request.method == "POST":
-            form.is_valid()  # its own checks still show beside the API's problem
-        problem = api_problem(error, retry_url=None)
+        problem = api_problem(error, retry_url=request.get_full_path())
+        if request.method == "GET":
+            # No form without the client's values: a blank one saved would erase them.
+            return render_page(
+                request,
+                "clients/form.html",
+                {
+                    "title": f"Edit {client_ref}",
+                    "client_ref": client_ref,
+                    "problem": {**problem, "reload": True},
+                    "no_form": True,
+                },
+                status=error_status(error),
+            )
+        # A save: keep what was typed (it started from the client's values), problem on top.
+        form = ClientForm(request.POST, request.FILES or None, creating=False)
+        form.is_valid()  # its own checks still show beside the API's problem
         return render_form(
             request,
             form,
@@ -67,13 +79,13 @@ def client_edit(request: HttpRequest, client_ref: str) -> HttpResponse:
         )
 
     form = ClientForm(
-        request.POST or None,
+        posted(request),
         request.FILES or None,
         creating=False,
         current=client,
         initial=initial_for(client),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not form.changed_elsewhere():
         changes = form.changes()
         detail = reverse("clients:detail", args=[client_ref])
         if not changes:

@@ -56,6 +56,10 @@ def image_type(data: bytes) -> str | None:
     return None
 
 
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def image_data_uri(data: bytes) -> str:
     mime = image_type(data)
     if mime is None:
@@ -97,6 +101,8 @@ class ClientForm(forms.Form):
     # An accepted upload, carried as a data URI so a re-shown form keeps it
     # (a browser never re-fills a file input).
     image_data = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Edit: the client's updatedAt when the form was opened, to catch a concurrent edit.
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, creating: bool, current: Client | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,11 +150,13 @@ class ClientForm(forms.Form):
         if not text:
             return None
         try:
-            value = json.loads(text)
-        except ValueError as problem:
+            value = json.loads(text, parse_constant=_no_constants)
+        except json.JSONDecodeError as problem:
             raise forms.ValidationError(
                 f"This is not valid JSON ({problem.msg}, line {problem.lineno})."
             ) from None
+        except ValueError as problem:  # NaN or Infinity: not JSON, though Python reads them
+            raise forms.ValidationError(f"This is not valid JSON ({problem}).") from None
         if not isinstance(value, dict):
             raise forms.ValidationError('Custom data must be a JSON object: {"key": "value"}.')
         return value
@@ -185,7 +193,8 @@ class ClientForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         upload = cleaned.get("image_file") or cleaned.get("image_data")
-        if cleaned.get("image_url") and upload:
+        unchanged_url = self.current is not None and cleaned.get("image_url") == self.current.image
+        if cleaned.get("image_url") and upload and not unchanged_url:
             self.add_error("image_url", "Give an image URL or a photo, not both.")
         if cleaned.get("image_file"):
             self.data = self.data.copy()
@@ -205,15 +214,36 @@ class ClientForm(forms.Form):
             fields[name] = value.strip() if isinstance(value, str) else value
             if fields[name] == "":
                 fields[name] = None
-        image = data.get("image_data") or data.get("image_url") or None
         current = self.current.image if self.current else None
-        if image:
-            fields["image"] = image
-        elif current and not data.get("remove_image") and current.startswith("data:"):
+        if data.get("image_data"):
+            fields["image"] = data["image_data"]  # a new photo wins
+        elif data.get("remove_image"):
+            fields["image"] = None
+        elif data.get("image_url"):
+            fields["image"] = data["image_url"]
+        elif current and current.startswith("data:"):
             fields["image"] = current  # an uploaded photo the form cannot show: untouched
         else:
-            fields["image"] = None  # none given, removed, or its URL field was cleared
+            fields["image"] = None  # none given, or its URL field was cleared
         return fields
+
+    def changed_elsewhere(self) -> bool:
+        """Edit: the client changed since this form was opened (someone else saved).
+
+        The form then shows the user's input with a warning and the new version, so
+        a second Save, after a look, applies the user's changes.
+        """
+        current = version_of(self.current)
+        if self.cleaned_data.get("version") in ("", current):
+            return False
+        self.data = self.data.copy()
+        self.data["version"] = current
+        self.add_error(
+            None,
+            "Someone else changed this client since you opened the form. "
+            "Check the values below (yours are kept) and save again.",
+        )
+        return True
 
     def changes(self) -> dict[str, dict[str, Any]]:
         """Edit: field -> {"old", "new"} for what the user changed."""
@@ -233,9 +263,14 @@ def current_values(client: Client) -> dict[str, Any]:
     return {name: (None if value == "" else value) for name, value in values.items()}
 
 
+def version_of(client: Client | None) -> str:
+    return client.updated_at.isoformat() if client and client.updated_at else ""
+
+
 def initial_for(client: Client) -> dict[str, Any]:
     """The edit form's starting values."""
     initial = {name: getattr(client, name) or "" for name in CLIENT_FIELDS if name != "image"}
+    initial["version"] = version_of(client)
     initial["dob"] = client.dob
     initial["custom_data"] = (
         json.dumps(client.custom_data, indent=2, ensure_ascii=False, default=str)

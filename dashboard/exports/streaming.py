@@ -100,8 +100,8 @@ def csv_stream(
             # appear twice. Rows already written on the previous page are skipped.
             items = [item for item in page.items if item.id not in previous]
             previous = {item.id for item in page.items}
-            rows += len(items)
             yield rows_bytes(items, columns)
+            rows += len(items)  # counted once handed to the server
     except Exception as error:  # the API failing after retries, or anything unforeseen
         finished(rows, error)
         # For servers that cannot abort a response, the file itself says so on its last line.

@@ -100,6 +100,9 @@ def export(
 
     def finished(rows: int, error: BaseException | None) -> None:
         details = {"filters": filters or {}, "rows": rows, "api_total": first.total}
+        if error is None and first.total is not None and rows != first.total:
+            # Clients added or deleted while the export ran: offset pages shifted.
+            details["note"] = "the book changed during the export; export again for a snapshot"
         record(
             request,
             action,

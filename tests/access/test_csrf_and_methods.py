@@ -40,13 +40,23 @@ def test_a_write_without_the_token_is_refused(strict_client, sandbox, name):
     assert sandbox.received() == []
 
 
+# What each write answers to an empty htmx POST once CSRF has let it through.
+ACCEPTED = {
+    "clients:create": 422,  # the form, with its errors
+    "clients:edit": 422,
+    "clients:delete": 200,  # CL-999999 is gone already: HX-Redirect to the list
+    "access:logout": 302,
+    "access:password_change": 422,
+}
+
+
 @pytest.mark.parametrize("name", list(WRITES))
 def test_a_write_with_the_htmx_header_token_passes_csrf(strict_client, sandbox, name):
     token = strict_client.cookies["csrftoken"].value
     response = strict_client.post(
         WRITES[name], {}, headers={"X-CSRFToken": token, "HX-Request": "true"}
     )
-    assert response.status_code != 403
+    assert response.status_code == ACCEPTED[name]
 
 
 def test_the_login_form_needs_the_token_too(db):

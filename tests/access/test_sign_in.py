@@ -185,3 +185,23 @@ def test_createstaff_makes_an_account_with_a_role(db, monkeypatch):
     user = User.objects.get(username="amina")
     assert [g.name for g in user.groups.all()] == ["Officer"] and not user.is_staff
     assert user.check_password("a-long-enough-secret")
+
+
+def test_an_idle_session_is_refused(viewer_client, sandbox):
+    session = viewer_client.session
+    session.set_expiry(1)  # as SESSION_COOKIE_AGE would, but after one second
+    session.save()
+    time.sleep(1.2)
+    response = viewer_client.get("/clients/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_one_address_trying_many_usernames_is_throttled(client, viewer, settings):
+    settings.LOGIN_IP_FAILURE_LIMIT = 3
+    for name in ("ann", "ben", "cy"):
+        assert sign_in(client, name, "guess").status_code == 200
+    refused = sign_in(client, "vera")  # right password, but from a spraying address
+    assert refused.status_code == 429
+    assert "Wait 15 minutes" in refused.content.decode()
+    assert sign_in(Client(REMOTE_ADDR="10.0.0.7"), "vera").status_code == 302
+    assert AuditEntry.objects.filter(action="auth.locked_out", username="vera").exists()

@@ -8,7 +8,14 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 REF = "CL-000017"
-FORBIDDEN_FOR_VIEWERS = ["/clients/new/", f"/clients/{REF}/edit/", "/audit/"]
+FORBIDDEN_FOR_VIEWERS = [
+    "/clients/new/",
+    f"/clients/{REF}/edit/",
+    "/audit/",
+    "/clients/export.csv",
+    f"/clients/{REF}/loans.csv",
+    f"/clients/{REF}/deposits.csv",
+]
 
 
 def test_sign_in_through_the_form_and_out(page, viewer, screenshot):

@@ -302,3 +302,75 @@ def test_a_failed_delete_keeps_the_client_page_with_the_error(
 def test_deleting_a_gone_client_says_so(manager_client, sandbox):
     response = manager_client.post("/clients/CL-999999/delete/", follow=True)
     assert "no longer exists" in response.content.decode()
+
+
+def test_an_edit_page_that_cannot_load_the_client_shows_no_form(officer_client, sandbox):
+    sandbox.set_faults(error_rate=1)
+    response = officer_client.get("/clients/CL-000017/edit/")
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert 'id="client-form"' not in html  # a blank form saved would erase the client
+    assert (
+        '<a class="btn btn-sm btn-outline-dark" href="/clients/CL-000017/edit/">Retry</a>' in html
+    )
+
+
+def test_a_concurrent_change_is_not_overwritten_blindly(officer_client, sandbox, random_suffix):
+    client = create_in_sandbox(sandbox, random_suffix)
+    opened = officer_client.get(f"/clients/{client['clientRef']}/edit/").content.decode()
+    version = opened.split('name="version" value="', 1)[1].split('"', 1)[0]
+    assert version
+    sandbox.call(
+        "PATCH",
+        f"/v1/clients/{client['id']}",  # someone else saves first
+        json={"firstName": "Kunle", "lastName": "Ade", "dob": "1979-09-09", "city": "Oyo"},
+    )
+    data = {**edit_form(client), "city": "Ibadan", "version": version}
+    response = officer_client.post(f"/clients/{client['clientRef']}/edit/", data)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Someone else changed this client" in html and 'value="Ibadan"' in html
+    assert posts(sandbox, "PATCH")[-1]["body"]["city"] == "Oyo"  # ours was not sent
+    newer = html.split('name="version" value="', 1)[1].split('"', 1)[0]
+    assert newer != version
+    again = officer_client.post(
+        f"/clients/{client['clientRef']}/edit/", {**data, "version": newer}
+    )
+    assert again.status_code == 302
+    assert posts(sandbox, "PATCH")[-1]["body"]["city"] == "Ibadan"
+
+
+def test_remove_photo_clears_an_https_image(officer_client, sandbox, random_suffix):
+    client = create_in_sandbox(sandbox, random_suffix, image="https://photos.example.test/k.jpg")
+    form = officer_client.get(f"/clients/{client['clientRef']}/edit/").content.decode()
+    assert (
+        'value="https://photos.example.test/k.jpg"' in form and "Remove the current photo" in form
+    )
+    data = {
+        **edit_form(client),
+        "image_url": "https://photos.example.test/k.jpg",
+        "remove_image": "on",
+    }
+    officer_client.post(f"/clients/{client['clientRef']}/edit/", data)
+    assert posts(sandbox, "PATCH")[-1]["body"]["image"] is None
+
+
+def test_a_new_upload_replaces_an_https_image(officer_client, sandbox, random_suffix):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = create_in_sandbox(sandbox, random_suffix, image="https://photos.example.test/k.jpg")
+    data = {
+        **edit_form(client),
+        "image_url": "https://photos.example.test/k.jpg",
+        "image_file": SimpleUploadedFile("new.png", PNG, content_type="image/png"),
+    }
+    assert officer_client.post(f"/clients/{client['clientRef']}/edit/", data).status_code == 302
+    assert posts(sandbox, "PATCH")[-1]["body"]["image"].startswith("data:image/png;base64,")
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_custom_data_must_be_real_json(officer_client, sandbox, constant):
+    html = officer_client.post(
+        "/clients/new/", {**VALID, "custom_data": f'{{"x": {constant}}}'}
+    ).content.decode()
+    assert "not valid JSON" in html and posts(sandbox) == []

@@ -50,6 +50,27 @@ def test_an_exact_reference_offers_open(viewer_client, sandbox):
     assert 'href="/clients/CL-000017/" data-open-client' in html
 
 
+@pytest.mark.parametrize("query", ["page=2", "page=2&perPage=10", "perPage=abc&page=-1"])
+def test_an_exact_reference_ignores_paging(viewer_client, sandbox, query):
+    response = get(viewer_client, f"/clients/?q=CL-000017&{query}")
+    assert response.status_code == 200
+    assert 'href="/clients/CL-000017/" data-open-client' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("q=a&page=3&perPage=10", "21–30 of 50"),
+        ("q=a&page=9", "There is no page 9"),
+        ("q=a&perPage=100", "1–50 of 50"),
+    ],
+)
+def test_search_with_paging(viewer_client, sandbox, query, shown):
+    response = get(viewer_client, f"/clients/?{query}")
+    assert response.status_code == 200
+    assert shown in response.content.decode()
+
+
 def test_no_match_says_so_with_a_clear_link(viewer_client, sandbox):
     html = get(viewer_client, "/clients/?q=zzzqqq").content.decode()
     assert "No clients match “zzzqqq”" in html
@@ -87,7 +108,11 @@ def test_a_page_past_the_end_links_back(viewer_client, sandbox):
 
 def test_no_js_search_is_a_plain_get_form(viewer_client, sandbox):
     html = get(viewer_client, "/clients/").content.decode()
-    assert '<form class="mb-3" method="get" action="/clients/" role="search"' in html
+    assert (
+        '<form id="client-search" class="mb-3" method="get" action="/clients/" role="search"'
+        in html
+    )
+    assert '<input type="hidden" name="perPage" value="25" form="client-search">' in html
     assert 'name="q"' in html and '<button class="btn btn-outline-primary" type="submit">' in html
 
 

@@ -87,6 +87,14 @@
     }
   });
 
+  // A form that comes back with errors: focus its summary, so keyboard and screen
+  // reader users land on what to fix.
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const summary = event.detail.target && event.detail.target.querySelector
+      ? document.getElementById("form-errors") : null;
+    if (summary && event.detail.target.id === "client-form") summary.focus();
+  });
+
   // After htmx swaps the tabs, keep keyboard focus on the active tab.
   document.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target && event.detail.target.id === "client-tabs") {

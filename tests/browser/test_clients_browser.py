@@ -93,6 +93,8 @@ def test_open_a_client_switch_tabs_and_page_inside_a_tab(page, manager, screensh
     expect(page).to_have_url(re.compile(r"tab=deposits"))
     expect(page.get_by_role("tab", name="Deposits")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#tab-panel tbody tr").first).to_contain_text("DP-")
+    # htmx settles `class` 20 ms after the swap: wait for it before the picture.
+    expect(page.get_by_role("tab", name="Deposits")).to_have_class(re.compile(r"\bactive\b"))
     screenshot(page, "client-detail-deposits", full_page=True)
 
     page.locator("#client-tabs").get_by_role("link", name="10", exact=True).click()
@@ -123,6 +125,7 @@ def test_create_with_a_field_error_then_success(page, officer, screenshot, rando
     form.get_by_label("Email").fill(f"chidinma.{random_suffix}@example.com")
     form.get_by_role("button", name="Save").click()
     expect(page.locator("#id_dob_error")).to_contain_text("at least 18")
+    expect(page.locator("#form-errors")).to_be_focused()  # keyboard users land on the summary
     expect(page.locator("#client-form").get_by_label("Address")).to_have_value("4 Aba Road")
     screenshot(page, "client-create-errors", full_page=True)
 
@@ -208,3 +211,44 @@ def test_phone_width_layout(page, manager, screenshot):
     expect(page.locator("#client-name")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
     screenshot(page, "client-detail-phone", full_page=True)
+
+
+def test_the_audit_log_filters_in_place(
+    page, manager, officer, sandbox, screenshot, random_suffix
+):
+    from django.test import Client
+
+    created = sandbox.call(
+        "POST",
+        "/v1/clients",
+        json={
+            "firstName": "Bola",
+            "lastName": f"Tinubu{random_suffix}",
+            "dob": "1970-01-01",
+            "address": "1 Alausa",
+            "state": "Lagos",
+            "country": "Nigeria",
+        },
+    ).json()["data"]
+    officer_session = Client()
+    officer_session.force_login(officer)
+    officer_session.post(
+        f"/clients/{created['clientRef']}/edit/",
+        {
+            "first_name": "Bola",
+            "last_name": f"Tinubu{random_suffix}",
+            "dob": "1970-01-01",
+            "city": "Ikeja",
+        },
+    )
+    page.sign_in(manager)
+    page.goto("/audit/")
+    page.get_by_label("Action").select_option("client.update")
+    expect(page).to_have_url(re.compile(r"action=client.update"))
+    entries = page.locator("#audit-entries tbody tr")
+    expect(entries).to_have_count(1)
+    expect(entries.first).to_contain_text("Ikeja")
+    screenshot(page, "audit-log")
+    entries.first.get_by_role("link", name=created["clientRef"]).click()
+    expect(page.locator("#client-name")).to_contain_text("Bola")
+    expect(page.get_by_text("Recent history")).to_be_visible()

@@ -207,6 +207,10 @@ def test_an_api_outage_is_shown_in_place_with_retry(page, manager, sandbox, scre
 def test_phone_width_layout(page, manager, screenshot):
     page.set_viewport_size({"width": 390, "height": 844})
     page.sign_in(manager)
+    page.goto("/clients/")
+    expect(page.locator("#client-results tbody tr").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "clients-list-phone", full_page=True)
     page.goto("/clients/CL-000017/")
     expect(page.locator("#client-name")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll

@@ -27,6 +27,21 @@ class SandboxProcess:
         headers = {"Authorization": f"Bearer {self.api_key}", **kwargs.pop("headers", {})}
         return requests.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
 
+    def create_client(self, **fields: Any) -> dict:
+        """POST a client (the required fields filled in unless given); returns its data."""
+        body = {
+            "firstName": "Test",
+            "lastName": "Client",
+            "dob": "1980-01-01",
+            "address": "1 Marina",
+            "state": "Lagos",
+            "country": "Nigeria",
+            **fields,
+        }
+        response = self.call("POST", "/v1/clients", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()["data"]
+
     def set_faults(self, **faults: Any) -> None:
         """Inject latency or failures (see dashboard/sandbox/server.py: Faults)."""
         self.call("POST", "/_sandbox/faults", json=faults).raise_for_status()

@@ -86,7 +86,7 @@ def client_detail(request: HttpRequest, client_ref: str) -> HttpResponse:
         return render_page(request, "clients/detail.html", context, status=error_status(error))
     remember(client)
     context |= {"client": client, "age": client.age_on(context["today"])}
-    context |= tab_context(request, client_ref, client.id, tab, paging)
+    context |= tab_context(client_ref, client.id, tab, paging)
     if may(request.user, "view_audit"):
         context["history"] = AuditEntry.objects.filter(client_ref=client_ref)[:HISTORY_ENTRIES]
     return render_page(request, "clients/detail.html", context, status=context["tab_status"])
@@ -126,13 +126,13 @@ def client_tab(request: HttpRequest, client_ref: str, tab: str) -> HttpResponse:
         "tab_names": TAB_NAMES,
         "today": timezone.localdate(),
     }
-    context |= tab_context(request, client_ref, client_id, tab, paging)
+    context |= tab_context(client_ref, client_id, tab, paging)
     return render_page(
         request, "clients/detail.html", context, partial="tabs", status=context["tab_status"]
     )
 
 
-def tab_context(request, client_ref: str, client_id: str, tab: str, paging: Paging) -> dict:
+def tab_context(client_ref: str, client_id: str, tab: str, paging: Paging) -> dict:
     """The active tab's page of loans or deposits, its pager, or its problem."""
     page_path = reverse("clients:detail", args=[client_ref])
     tab_path = reverse(f"clients:{tab}", args=[client_ref])

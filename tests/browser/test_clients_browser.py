@@ -136,19 +136,9 @@ def test_create_with_a_field_error_then_success(page, officer, screenshot, rando
 
 
 def test_edit_a_client(page, officer, sandbox, random_suffix):
-    created = sandbox.call(
-        "POST",
-        "/v1/clients",
-        json={
-            "firstName": "Tunde",
-            "lastName": "Bakare",
-            "dob": "1980-01-01",
-            "address": "1 Marina",
-            "state": "Lagos",
-            "country": "Nigeria",
-            "email": f"tunde.{random_suffix}@example.com",
-        },
-    ).json()["data"]
+    created = sandbox.create_client(
+        firstName="Tunde", lastName="Bakare", email=f"tunde.{random_suffix}@example.com"
+    )
     page.sign_in(officer)
     page.goto(f"/clients/{created['clientRef']}/")
     page.get_by_role("link", name="Edit").click()
@@ -163,18 +153,9 @@ def test_edit_a_client(page, officer, sandbox, random_suffix):
 
 
 def test_delete_with_confirmation(page, manager, sandbox, random_suffix):
-    created = sandbox.call(
-        "POST",
-        "/v1/clients",
-        json={
-            "firstName": "Efua",
-            "lastName": f"Mensah{random_suffix}",
-            "dob": "1975-06-01",
-            "address": "2 Oxford Street",
-            "state": "Greater Accra",
-            "country": "Ghana",
-        },
-    ).json()["data"]
+    created = sandbox.create_client(
+        firstName="Efua", lastName=f"Mensah{random_suffix}", state="Greater Accra", country="Ghana"
+    )
     page.sign_in(manager)
     page.goto(f"/clients/{created['clientRef']}/")
     page.get_by_role("button", name="Delete…").click()
@@ -222,18 +203,9 @@ def test_the_audit_log_filters_in_place(
 ):
     from django.test import Client
 
-    created = sandbox.call(
-        "POST",
-        "/v1/clients",
-        json={
-            "firstName": "Bola",
-            "lastName": f"Tinubu{random_suffix}",
-            "dob": "1970-01-01",
-            "address": "1 Alausa",
-            "state": "Lagos",
-            "country": "Nigeria",
-        },
-    ).json()["data"]
+    created = sandbox.create_client(
+        firstName="Bola", lastName=f"Tinubu{random_suffix}", dob="1970-01-01", address="1 Alausa"
+    )
     officer_session = Client()
     officer_session.force_login(officer)
     officer_session.post(

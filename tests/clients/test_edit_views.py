@@ -29,17 +29,15 @@ def posts(sandbox, method="POST"):
 
 
 def create_in_sandbox(sandbox, suffix, **extra) -> dict:
-    body = {
-        "firstName": "Kunle",
-        "lastName": "Ade",
-        "dob": "1979-09-09",
-        "address": "9 Ring Road",
-        "state": "Oyo",
-        "country": "Nigeria",
-        "email": f"kunle.{suffix}@example.com",
+    return sandbox.create_client(
+        firstName="Kunle",
+        lastName="Ade",
+        dob="1979-09-09",
+        address="9 Ring Road",
+        state="Oyo",
+        email=f"kunle.{suffix}@example.com",
         **extra,
-    }
-    return sandbox.call("POST", "/v1/clients", json=body).json()["data"]
+    )
 
 
 # --- create ------------------------------------------------------------------------

@@ -17,6 +17,9 @@ class Action(models.TextChoices):
     PASSWORD_CHANGED = "auth.password_changed", "Password changed"
 
 
+REFERENCE_MAX_LENGTH = 500
+
+
 class Outcome(models.TextChoices):
     SUCCESS = "success", "Success"
     FAILURE = "failure", "Failure"
@@ -42,8 +45,9 @@ class AuditEntry(models.Model):
     username = models.CharField(max_length=150, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
-    client_id = models.CharField(max_length=64, blank=True)
-    client_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    # References are whatever the API uses (any characters, 200+ long): room for all of them.
+    client_id = models.CharField(max_length=REFERENCE_MAX_LENGTH, blank=True)
+    client_ref = models.CharField(max_length=REFERENCE_MAX_LENGTH, blank=True, db_index=True)
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
     api_status = models.PositiveSmallIntegerField(null=True, blank=True)
     message = models.CharField(max_length=300, blank=True)

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from dashboard.access.network import client_ip
 
-from .models import AuditEntry, Outcome
+from .models import REFERENCE_MAX_LENGTH, AuditEntry, Outcome
 
 
 def record(
@@ -33,8 +33,9 @@ def record(
         ],
         ip_address=client_ip(request) if request is not None else None,
         action=action,
-        client_id=client_id[:64],  # the columns' sizes: an odd API value must not lose the entry
-        client_ref=client_ref[:64],
+        # The columns' sizes: an odd API value must not lose the entry.
+        client_id=client_id[:REFERENCE_MAX_LENGTH],
+        client_ref=client_ref[:REFERENCE_MAX_LENGTH],
         outcome=Outcome.FAILURE if error is not None else Outcome.SUCCESS,
         api_status=getattr(error, "status", None),
         message=(getattr(error, "message", None) or str(error))[:300] if error else "",

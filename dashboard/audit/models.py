@@ -15,6 +15,8 @@ class Action(models.TextChoices):
     LOGIN_FAILED = "auth.login_failed", "Failed sign-in"
     LOCKED_OUT = "auth.locked_out", "Sign-in throttled"
     PASSWORD_CHANGED = "auth.password_changed", "Password changed"
+    PASSWORD_CHANGE_FAILED = "auth.password_change_failed", "Failed password change"
+    PASSWORD_CHANGE_LOCKED = "auth.password_change_locked", "Password change throttled"
 
 
 REFERENCE_MAX_LENGTH = 500

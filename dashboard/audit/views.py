@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -41,9 +42,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "page": page,
         "notes": paging.notes,
         "pager": build_pager(page, link=lambda params: with_query(path, {**query, **params})),
-        "usernames": AuditEntry.objects.exclude(username="")
-        .order_by("username")
-        .values_list("username", flat=True)
-        .distinct()[:500],
+        # Staff accounts, not the entries' usernames: failed sign-ins record whatever was typed.
+        "usernames": get_user_model()
+        .objects.order_by("username")
+        .values_list("username", flat=True)[:500],
     }
     return render_page(request, "audit/log.html", context, partial="entries")

@@ -1,11 +1,14 @@
 """The audit trail: immutable entries, the read-only admin, and the managers' log page."""
 
+from html.parser import HTMLParser
+
 import pytest
 from django.contrib import admin
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from dashboard.audit.models import AuditEntry, ImmutableEntry
 from dashboard.audit.trail import record
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -60,7 +63,7 @@ def test_the_log_lists_newest_first_with_links(manager_client, entries):
     page = manager_client.get("/audit/").content.decode()
     html = page[page.index('id="audit-entries"') :]
     assert html.index("auth.login_failed") < html.index("export.clients") < html.index("CL-000003")
-    assert '<a href="/clients/CL-000001/">CL-000001</a>' in html
+    assert '<a href="/clients/CL-000001/" title="CL-000001">CL-000001</a>' in html
     assert "Ikeja 1" in html and "10.1.2.3" in html
 
 
@@ -90,3 +93,37 @@ def test_the_log_pages(manager_client, entries):
 def test_an_unknown_action_filter_is_ignored_not_an_error(manager_client, entries):
     response = manager_client.get("/audit/?action=drop-table")
     assert response.status_code == 200
+
+
+def test_a_misspelt_action_is_refused_not_stored(manager):
+    with pytest.raises(ValueError, match=r"client\.updte"):
+        record(None, "client.updte")
+    assert not AuditEntry.objects.exists()
+
+
+class DatalistOptions(HTMLParser):
+    def __init__(self, datalist_id: str) -> None:
+        super().__init__()
+        self.datalist_id, self.inside, self.values = datalist_id, False, []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "datalist":
+            self.inside = attributes.get("id") == self.datalist_id
+        elif tag == "option" and self.inside:
+            self.values.append(attributes["value"])
+
+    def handle_endtag(self, tag):
+        if tag == "datalist":
+            self.inside = False
+
+
+def test_the_user_suggestions_are_staff_accounts_not_typed_usernames(manager_client, viewer):
+    attacker = Client(REMOTE_ADDR="198.51.100.4")
+    for typed in ("admin", "root' OR 1=1 --", "<script>", "vera"):
+        attacker.post("/accounts/login/", {"username": typed, "password": "guess"})
+    attacker.post("/accounts/login/", {"username": "vera", "password": PASSWORD})
+    assert AuditEntry.objects.filter(username="admin").exists()  # the attempt is still audited
+    parser = DatalistOptions("audit-usernames")
+    parser.feed(manager_client.get("/audit/").content.decode())
+    assert parser.values == ["mariam", "vera"]

@@ -1,0 +1,14 @@
+"""The suite's settings: the local demo's (DEBUG on at import), as `make run` has them.
+
+DEBUG now defaults to False, which would make SECRET_KEY and API_SECRET_KEY
+required. pytest-django still runs each test with settings.DEBUG = False, as
+Django's test runner does. The variable stays in this process's environment, so
+servers the suite starts inherit it unless they set DEBUG themselves (the
+production ones in tests/processes.py do).
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "True")
+
+from dashboard.settings import *  # noqa: F403

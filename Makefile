@@ -20,10 +20,11 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install -qq -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
+# The local demo: DEBUG is off unless asked for, so ask.
 run: $(VENV)/.installed
 	@mkdir -p var
-	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py rundemo
+	DEBUG=True $(PY) manage.py migrate --noinput -v 0
+	DEBUG=True $(PY) manage.py rundemo
 
 # Uses Debian's /usr/bin/chromium when present, else Playwright's own build.
 browser: $(VENV)/.installed-test

@@ -1,8 +1,9 @@
 """Settings for the lender dashboard.
 
 Everything that differs between deployments comes from the environment or a
-`.env` file (see `.env.example`). With neither, the defaults are the local demo:
-DEBUG on, talking to the embedded sandbox API on 127.0.0.1:8001.
+`.env` file (see `.env.example`). DEBUG is off unless asked for: production must
+then name its secrets. With DEBUG=True (`make run` sets it), the defaults are the
+local demo, talking to the embedded sandbox API on 127.0.0.1:8001.
 """
 
 from datetime import timedelta
@@ -15,9 +16,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")  # a missing file is fine: defaults are the demo
+environ.Env.read_env(BASE_DIR / ".env")  # a missing file is fine
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a forgotten variable must not serve debug pages (settings,
+# local variables) to the world. `make run` and the tests turn it on.
+DEBUG = env.bool("DEBUG", default=False)
 
 # The sandbox's well-known demo key: only ever a default while DEBUG is on.
 SANDBOX_DEMO_API_KEY = "sk_sandbox_demo_2f9c1e7a"
@@ -53,16 +56,26 @@ def _timeout_pair(raw: str) -> tuple[float, float]:
     return parts[0], parts[1]
 
 
-# Worst case of one API call (checked by `api.W001`, which warns above 15 s):
-# a GET makes at most API_ATTEMPTS attempts, each up to connect + read timeout,
-# and waits between them the backoff or a Retry-After of at most
-# API_RETRY_AFTER_CAP (a longer one is reported as "rate limited" at once):
-#   2 x (2 s + 4 s) + 2 s = 14 s.
-# Writes (POST/PATCH/DELETE) make one attempt: 6 s.
+# Time spent waiting for the API (api/deadlines.py; `api.W001` checks the figures):
+# - one attempt: connect + read timeout, the read timeout bounding each socket read;
+# - one call: a GET makes at most API_ATTEMPTS attempts, waiting between them the
+#   backoff or a Retry-After of at most API_RETRY_AFTER_CAP (a longer one is "rate
+#   limited" at once); writes make one attempt. Whatever the API does (an answer
+#   dripped a byte a second included), a call ends by API_CALL_DEADLINE;
+# - one dashboard request: its calls together wait at most API_REQUEST_BUDGET, so
+#   no page waits longer than that for the API (a streamed export's later pages
+#   each keep API_CALL_DEADLINE).
 API_TIMEOUT = _timeout_pair(env.str("API_TIMEOUT", default="2,4"))
 API_ATTEMPTS = env.int("API_ATTEMPTS", default=2)
 API_BACKOFF = env.float("API_BACKOFF", default=0.25)
 API_RETRY_AFTER_CAP = env.float("API_RETRY_AFTER_CAP", default=2.0)
+API_CALL_DEADLINE = env.float("API_CALL_DEADLINE", default=8.0)
+API_REQUEST_BUDGET = env.float("API_REQUEST_BUDGET", default=15.0)
+# Calls waiting on the API at once, per process: below gunicorn's threads per worker,
+# so a slow API always leaves threads for pages that do not need it.
+API_CONCURRENT_CALLS = env.int("API_CONCURRENT_CALLS", default=6)
+# An answer larger than this is refused without being read whole.
+API_MAX_RESPONSE_BYTES = int(env.float("API_MAX_RESPONSE_MB", default=5.0) * 1_000_000)
 # Rows per API call when exporting: the contract's maximum, fewest round trips.
 EXPORT_PAGE_SIZE = min(max(env.int("EXPORT_PAGE_SIZE", default=100), 1), 100)
 
@@ -84,16 +97,24 @@ INSTALLED_APPS = [
     "dashboard.audit",
     "dashboard.clients",
     "dashboard.demo",
+    "csp",  # django-csp: its system checks
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # After whitenoise (inserted below): static files keep their far-future caching.
+    "dashboard.headers.NoStore",
+    "dashboard.headers.PermissionsPolicy",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Before anything that reads the body (CSRF reads request.POST) or the session.
+    "dashboard.body_limit.BodySizeLimit",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dashboard.api.deadlines.RequestBudget",
     "dashboard.regions.FlashMessagesForHtmx",
     "dashboard.access.middleware.SessionLifetime",
     "dashboard.access.middleware.LoginRequired",
@@ -104,7 +125,8 @@ MIDDLEWARE = [
 if not DEBUG:  # static files without a separate web server (runserver serves them in the demo)
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
-ROOT_URLCONF = "dashboard.urls"
+# The tests' gunicorn adds a page that crashes (tests/crash_urls.py), to check a 500's headers.
+ROOT_URLCONF = env.str("ROOT_URLCONF", default="dashboard.urls")
 WSGI_APPLICATION = "dashboard.wsgi.application"
 
 TEMPLATES = [
@@ -153,7 +175,9 @@ if DEBUG:
 
 # --- Staff sign-in --------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses throttled sign-ins first
+    # First: refuses a sign-in while either throttle below holds, on every path
+    # (our sign-in page, the admin's redirects to it), before a password is checked.
+    "dashboard.access.backends.ThrottledSignIn",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "access:login"
@@ -178,14 +202,34 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Failed sign-ins (django-axes): a username from one IP is throttled after
 # LOGIN_FAILURE_LIMIT failures for LOGIN_COOLOFF_MINUTES (axes' default is forever).
+# A fixed cool-off, from the failure that reached the limit: attempts while locked,
+# the right password too, are refused and neither count nor extend it (axes' default
+# restarts the cool-off with each one). Policy in full: access/throttle.py.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# One address trying many usernames is refused after this many failures (access/throttle.py).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# One address trying many usernames is refused after this many failures, counted in the
+# database all instances share (access/throttle.py); so are password changes, per user,
+# after LOGIN_FAILURE_LIMIT wrong current passwords.
 LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "dashboard.access.network.client_ip"
 AXES_LOCKOUT_CALLABLE = "dashboard.access.views.locked_out"
+
+# --- Request sizes ------------------------------------------------------------
+# A body over this is answered 413 from its Content-Length, unread (body_limit.py).
+# The largest real one, the client form: a 1 MB photo upload, the same photo kept as a
+# base64 data URI (1.4 MB) when the form is re-shown, and the fields. The proxy in front
+# should refuse the same (nginx: client_max_body_size 4m).
+MAX_REQUEST_BODY_MB = env.float("MAX_REQUEST_BODY_MB", default=4)
+# Django's own limits on what it parses: fields other than files (the kept photo and
+# the text), uploads held in memory before spilling to a temporary file (a photo
+# over 1 MB is refused anyway), and counts. Above these, Django answers 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200  # the admin's bulk actions post one per row (100 a page)
+DATA_UPLOAD_MAX_NUMBER_FILES = 5  # the client form has one file input
 
 # --- Security ---------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -194,8 +238,47 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-if env.bool("BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Plain http is answered with a redirect, and browsers told to use https only.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Only allows a submission to the browsers' preload list; it does not submit.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# Hosts from which client photo URLs may be shown (img-src below; the client form
+# accepts photo URLs on these hosts only). Empty means uploaded photos only.
+IMAGE_URL_HOSTS = env.list("IMAGE_URL_HOSTS", default=[])
+
+# Content-Security-Policy (django-csp): our own scripts, styles and fonts only, no
+# inline script or style, no eval (htmx runs with allowEval off, see base.html);
+# images also as data: URIs (uploaded photos, Bootstrap's icons). No page may be
+# framed, post a form elsewhere or change its base URL.
+_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # https only, like the photo URLs the client form accepts (clients/photos.py).
+        "img-src": ["'self'", "data:"]
+        + [f"https://{host.strip().lower()}" for host in IMAGE_URL_HOSTS if host.strip()],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# CSP_REPORT_ONLY=True: browsers report what the policy would block, and block nothing.
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CONTENT_SECURITY_POLICY
+else:
+    CONTENT_SECURITY_POLICY = _CONTENT_SECURITY_POLICY
+
+# Django's error reports (the DEBUG page, mails to ADMINS) hide any local variable
+# that holds the API key, such as urllib3's request headers.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.reporting.SecretHidingReporterFilter"
 
 LOGGING = {
     "version": 1,

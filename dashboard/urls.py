@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from dashboard.access import views as access_views
 from dashboard.access.guards import signed_in
 
 urlpatterns = [
@@ -10,6 +11,14 @@ urlpatterns = [
     path("clients/", include("dashboard.clients.urls")),
     path("accounts/", include("dashboard.access.urls")),
     path("audit/", include("dashboard.audit.urls")),
+    # Before the admin's own: it signs in and changes passwords through our throttled,
+    # audited pages, so it is no way around them.
+    path("admin/login/", access_views.admin_login, name="admin_login"),
+    path(
+        "admin/password_change/",
+        access_views.admin_password_change,
+        name="admin_password_change",
+    ),
     path("admin/", admin.site.urls),
 ]
 

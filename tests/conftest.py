@@ -178,13 +178,25 @@ def browser():
         launched.close()
 
 
+# Runs before any page script (and outside the page's CSP): every Content-Security-Policy
+# violation becomes a console error, which fails the test like any other.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const where = `${event.sourceFile || document.URL}:${event.lineNumber}`;
+  console.error(`CSP violation: ${event.effectiveDirective} (${event.blockedURI}) at ${where}`);
+});
+"""
+
+
 @pytest.fixture
 def page(browser, live_server, sandbox):
-    """A fresh browser tab on the live dashboard; console errors fail the test."""
+    """A fresh browser tab on the live dashboard (CSP enforced); console errors and CSP
+    violations fail the test."""
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(10_000)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     tab = context.new_page()
     problems: list[str] = []
     tab.on("console", lambda message: message.type == "error" and problems.append(message.text))

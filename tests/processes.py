@@ -59,6 +59,12 @@ class SandboxProcess:
         assert response.status_code == 201, response.text
         return response.json()["data"]
 
+    def add_client(self, **fields: Any) -> dict:
+        """A client with any fields, `clientRef` included (the sandbox's test door)."""
+        response = self.call("POST", "/_sandbox/clients", json=fields)
+        assert response.status_code == 201, response.text
+        return response.json()["data"]
+
     def set_faults(self, **faults: Any) -> None:
         """Inject latency or failures (see dashboard/sandbox/server.py: Faults)."""
         self.call("POST", "/_sandbox/faults", json=faults).raise_for_status()
@@ -154,7 +160,13 @@ class DashboardProcess:
 
 
 def start_dashboard(
-    folder: Path, *, api_url: str, api_key: str, staff: dict[str, str], env: dict | None = None
+    folder: Path,
+    *,
+    api_url: str,
+    api_key: str,
+    staff: dict[str, str],
+    env: dict | None = None,
+    threads: int = 4,
 ) -> DashboardProcess:
     """Deploy as the README says: migrate a fresh database, collect static files, create
     `staff` (username -> role), and serve with gunicorn."""
@@ -198,7 +210,7 @@ def start_dashboard(
             "--workers",
             "1",
             "--threads",
-            "4",
+            str(threads),
             "--log-level",
             "warning",
         ],

@@ -62,18 +62,36 @@ def test_the_demo_defaults_point_at_the_sandbox():
         "-c",
         "from django.conf import settings as s; "
         "print(s.DEBUG, s.API_BASE_URL, s.API_SECRET_KEY == s.SANDBOX_DEMO_API_KEY)",
-        unset=("DEBUG", "API_BASE_URL", "API_SECRET_KEY", "SECRET_KEY"),
+        unset=("API_BASE_URL", "API_SECRET_KEY", "SECRET_KEY"),
+        DEBUG="True",  # as `make run` sets it
     )
     assert result.stdout.splitlines()[-1].split() == ["True", "http://127.0.0.1:8001", "True"]
 
 
-def test_a_slow_timeout_configuration_is_warned_about():
-    result = manage("check", API_TIMEOUT="5,10", API_ATTEMPTS="3")
+def test_debug_is_off_unless_asked_for():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.DEBUG)",
+        unset=("DEBUG",),
+        SECRET_KEY="x" * 50,
+        API_SECRET_KEY="real-key",
+    )
+    assert result.stdout.splitlines()[-1] == "False", result.stderr
+
+
+def test_a_page_budget_past_30_seconds_is_warned_about():
+    result = manage("check", API_REQUEST_BUDGET="45")
     assert "api.W001" in result.stderr
-    assert "49.0 s" in result.stderr  # 3 x (5 + 10) + 2 x 2
+    assert "45.0 s" in result.stderr
 
 
-def test_the_worst_case_of_the_defaults_is_under_15_seconds():
+def test_a_call_deadline_beyond_the_page_budget_is_warned_about():
+    result = manage("check", API_CALL_DEADLINE="20", API_REQUEST_BUDGET="15")
+    assert "api.W001" in result.stderr
+
+
+def test_the_deadline_cuts_the_worst_case_of_the_defaults():
     from dashboard.api.apps import worst_case_seconds
 
-    assert worst_case_seconds() == 14  # 2 x (2 + 4) + 2
+    assert worst_case_seconds() == 8  # 2 x (2 + 4) + 2 = 14, cut to API_CALL_DEADLINE

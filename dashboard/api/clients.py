@@ -6,7 +6,9 @@ dashboard's snake_case ones; this module translates both ways.
 """
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -28,6 +30,7 @@ from .records import (
 from .transport import request
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 100  # the contract's ceiling for perPage
 
@@ -60,29 +63,32 @@ def _page_params(page: int, per_page: int) -> dict[str, int]:
 
 
 def client_list(*, page: int = 1, per_page: int = 25) -> Page[Client]:
-    # GET /v1/clients?page={page}&perPage={perPage}
-    return _listing("/v1/clients", "GET /v1/clients", client_from_api, page, per_page)
+    # GET /v1/clients?page={page}&perPage={perPage} (a 404 is an empty book or page)
+    try:
+        return _listing("/v1/clients", "GET /v1/clients", client_from_api, page, per_page)
+    except errors.NotFound:
+        return Page(items=[], page=page, per_page=per_page, total=None, total_pages=None)
 
 
 def client_get(*, client_ref: str) -> Client:
     # GET /v1/clients/{clientRef} (shares its path with search)
     if not client_ref:
         raise errors.NotFound()
-    data = unwrap_data(
-        request(
-            "GET", f"/v1/clients/{segment(client_ref)}", endpoint="GET /v1/clients/{clientRef}"
-        )
+    body = request(
+        "GET", f"/v1/clients/{segment(client_ref)}", endpoint="GET /v1/clients/{clientRef}"
     )
-    if isinstance(data, Mapping):
-        return client_from_api(data)
-    if isinstance(data, list):  # a search answer: the reference matched no client exactly
-        for client in map(client_from_api, data):
-            if client.client_ref == client_ref:
-                return client
-        raise errors.NotFound()
-    if data is None:
-        raise errors.NotFound()
-    raise errors.BadResponse(f"The Clients API sent {describe_shape(data)} for a client.")
+    with understood("a client"):
+        data = unwrap_data(body)
+        if isinstance(data, Mapping):
+            return client_from_api(data)
+        if isinstance(data, list):  # a search answer: the reference matched no client exactly
+            for client in map(client_from_api, data):
+                if client.client_ref == client_ref:
+                    return client
+            raise errors.NotFound()
+        if data is None:
+            raise errors.NotFound()
+    raise errors.BadResponse(f"{describe_shape(data)} for a client")
 
 
 def client_search(*, term: str) -> SearchResult:
@@ -94,14 +100,19 @@ def client_search(*, term: str) -> SearchResult:
         path = f"/v1/clients/{segment(term)}"
     except errors.NotFound:
         return SearchResult(clients=[], exact=False)
-    data = unwrap_data(request("GET", path, endpoint="GET /v1/clients/{search}"))
-    if isinstance(data, Mapping):
-        return SearchResult(clients=[client_from_api(data)], exact=True)
-    if data is None:
+    try:
+        body = request("GET", path, endpoint="GET /v1/clients/{search}")
+    except errors.NotFound:  # some APIs answer "no matches" with a 404
         return SearchResult(clients=[], exact=False)
-    if not isinstance(data, list):
-        raise errors.BadResponse(f"The Clients API sent {describe_shape(data)} for a search.")
-    clients = [client_from_api(item) for item in data]
+    with understood("a search"):
+        data = unwrap_data(body)
+        if isinstance(data, Mapping):
+            return SearchResult(clients=[client_from_api(data)], exact=True)
+        if data is None:
+            return SearchResult(clients=[], exact=False)
+        if not isinstance(data, list):
+            raise errors.BadResponse(f"{describe_shape(data)} for a search")
+        clients = [client_from_api(item) for item in data]
     exact = [client for client in clients if client.client_ref == term]
     if exact:
         return SearchResult(clients=exact[:1], exact=True)
@@ -118,10 +129,20 @@ def client_deposits(*, client_id: str, page: int = 1, per_page: int = 25) -> Pag
     return _listing(*_deposits_listing(client_id), page, per_page)
 
 
-def client_create(*, fields: Mapping[str, Any]) -> Client:
+def client_create(*, fields: Mapping[str, Any], idempotency_key: str) -> Client:
     # POST /v1/clients (customData documented as a JSON string here)
+    # The same `idempotency_key` on a repeated Save lets an API that honours the
+    # header answer with the client it already made, instead of a twin.
     body = _write_body(fields, required=REQUIRED_ON_CREATE, custom_data_as_text=True)
-    data = _writes(lambda: request("POST", "/v1/clients", endpoint="POST /v1/clients", body=body))
+    data = _writes(
+        lambda: request(
+            "POST",
+            "/v1/clients",
+            endpoint="POST /v1/clients",
+            body=body,
+            headers={"Idempotency-Key": idempotency_key},
+        )
+    )
     return _written_client(data)
 
 
@@ -151,7 +172,9 @@ def client_delete(*, client_id: str) -> None:
 def clients_pages(*, per_page: int = MAX_PER_PAGE) -> Iterator[Page[Client]]:
     """Every page of the client list, in order, for exports. Items are parsed when
     first read (records.ParsedOnRead): by the writer, not the fetching thread."""
-    return _all_pages("/v1/clients", "GET /v1/clients", client_from_api, per_page)
+    return _all_pages(
+        "/v1/clients", "GET /v1/clients", client_from_api, per_page, missing_is_empty=True
+    )
 
 
 def client_loans_pages(*, client_id: str, per_page: int = MAX_PER_PAGE) -> Iterator[Page[Loan]]:
@@ -193,20 +216,49 @@ def _listing(
     lazy: bool = False,
 ) -> Page[T]:
     body = request("GET", path, endpoint=endpoint, params=_page_params(page, per_page))
-    return unwrap_page(body, page=page, per_page=per_page, parse=parse, lazy=lazy)
+    with understood("a list"):
+        return unwrap_page(body, page=page, per_page=per_page, parse=parse, lazy=lazy)
+
+
+@contextmanager
+def understood(what: str) -> Iterator[None]:
+    """Whatever the API sent, reading it raises nothing but an ApiError.
+
+    Records and envelopes check what they expect; this is the backstop for what
+    nobody foresaw (a type that breaks a conversion, nesting that exhausts the stack).
+    """
+    try:
+        yield
+    except errors.ApiError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError, RecursionError):
+        logger.warning("Unreadable Clients API answer for %s", what, exc_info=True)
+        raise errors.BadResponse(what) from None
 
 
 def _all_pages(
-    path: str, endpoint: str, parse: Callable[[Any], T], per_page: int
+    path: str,
+    endpoint: str,
+    parse: Callable[[Any], T],
+    per_page: int,
+    *,
+    missing_is_empty: bool = False,
 ) -> Iterator[Page[T]]:
+    """`missing_is_empty`: a 404 is the end of the list (the client list), not a
+    missing client (a client's loans)."""
     number, previous_first = 1, None
     while True:
-        page = _listing(path, endpoint, parse, number, per_page, lazy=True)
+        try:
+            page = _listing(path, endpoint, parse, number, per_page, lazy=True)
+        except errors.NotFound:
+            if not missing_is_empty:
+                raise
+            page = Page(items=[], page=number, per_page=per_page, total=None, total_pages=None)
         raw = page.items.first_raw() if isinstance(page.items, ParsedOnRead) else None
         first = (raw.get("id") or raw.get("_id")) if isinstance(raw, Mapping) else None
         if number > 1 and first is not None and first == previous_first:
             # An API that ignores `page` would otherwise make an endless export.
-            raise errors.BadResponse("The Clients API sent the same page twice.")
+            raise errors.BadResponse("the same page twice")
         yield page
         if not page.items or not page.has_next:
             return
@@ -235,15 +287,25 @@ def _write_body(
 def _writes(send: Callable[[], Any]) -> Any:
     """Run a write; report validation errors under the dashboard's field names."""
     try:
-        return unwrap_data(send())
+        body = send()
     except errors.ValidationFailed as failure:
         failure.errors = {
             API_TO_FIELD.get(key, key): value for key, value in failure.errors.items()
         }
         raise
+    try:
+        with understood("a write's answer"):
+            return unwrap_data(body)
+    except errors.BadResponse:
+        raise errors.OutcomeUnknown() from None  # it succeeded, saying something unreadable
 
 
 def _written_client(data: Any) -> Client:
-    if not isinstance(data, Mapping):
-        raise errors.BadResponse(f"The Clients API sent {describe_shape(data)} for a write.")
-    return client_from_api(data)
+    """The client a successful write sent back; unreadable, the write's outcome is unknown."""
+    try:
+        with understood("a write's answer"):
+            if not isinstance(data, Mapping):
+                raise errors.BadResponse(f"{describe_shape(data)} for a write")
+            return client_from_api(data)
+    except errors.BadResponse:
+        raise errors.OutcomeUnknown() from None

@@ -23,13 +23,19 @@ def describe_shape(body: Any) -> str:
     return f"a {type(body).__name__}"
 
 
+MAX_COUNT = 10**12  # pages, totals: beyond any book; larger is not a count
+
+
 def _number(value: Any) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    if isinstance(value, str) and len(value) > 20:
         return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    return number if 0 <= number <= MAX_COUNT else None
 
 
 def unwrap_page(
@@ -44,9 +50,7 @@ def unwrap_page(
     elif isinstance(body, Mapping) and isinstance(data, list):
         meta = body.get("meta") if isinstance(body.get("meta"), Mapping) else {}
     if not isinstance(data, list):
-        raise BadResponse(
-            f"The Clients API sent {describe_shape(body)} where a list was expected."
-        )
+        raise BadResponse(f"{describe_shape(body)} where a list was expected")
 
     items = ParsedOnRead(data, parse) if lazy else [parse(item) for item in data]
     page = _number(meta.get("page")) or page
@@ -63,7 +67,7 @@ def unwrap_data(body: Any) -> Any:
     if isinstance(body, Mapping) and "data" in body:
         return body["data"]
     if isinstance(body, Mapping) and ("status" in body or "message" in body):
-        raise BadResponse(f"The Clients API sent {describe_shape(body)} without data.")
+        raise BadResponse(f"{describe_shape(body)} without data")
     return body
 
 
@@ -72,19 +76,33 @@ def error_fields(body: Any) -> dict[str, list[str]]:
     errors = body.get("errors") if isinstance(body, Mapping) else None
     result: dict[str, list[str]] = {}
     if isinstance(errors, Mapping):
-        for name, messages in errors.items():
+        for name, messages in list(errors.items())[:MAX_ERROR_FIELDS]:
             if isinstance(messages, str):
                 messages = [messages]
             if isinstance(messages, list):
-                result[str(name)] = [str(message) for message in messages][:10]
+                texts = [_short(message) for message in messages if _is_text(message)]
+                if texts:
+                    result[_short(name)] = texts[:10]
     elif isinstance(errors, list):  # [{"field": "dob", "message": "..."}] (express-validator)
-        for entry in errors:
+        for entry in errors[:MAX_ERROR_FIELDS]:
             if isinstance(entry, Mapping):
                 name = entry.get("field") or entry.get("path") or entry.get("param") or ""
                 message = entry.get("message") or entry.get("msg")
-                if message:
-                    result.setdefault(str(name), []).append(str(message))
+                if _is_text(message) and _is_text(name):
+                    result.setdefault(_short(name), []).append(_short(message))
     return result
+
+
+MAX_ERROR_FIELDS = 50
+
+
+def _is_text(value: Any) -> bool:
+    # Only words are shown: a nested structure's text could be megabytes, or too deep to print.
+    return isinstance(value, str) and value != ""
+
+
+def _short(text: str) -> str:
+    return text[:300]
 
 
 def error_message(body: Any) -> str | None:

@@ -73,7 +73,24 @@ class Unavailable(ApiError):
     retryable = True
 
 
+class OutcomeUnknown(Unavailable):
+    """A write reached the API (or may have), but its answer was lost: a timeout after
+    sending, a dropped connection, a gateway's 502/504, an unreadable success.
+
+    Whether the change happened is unknown: callers check before inviting a retry.
+    """
+
+    message = "The Clients API did not confirm the change: it may or may not have been made."
+
+
 class BadResponse(Unavailable):
-    """The API answered something we cannot read (not JSON, or an unknown shape)."""
+    """The API answered something we cannot read (not JSON, or an unknown shape).
+
+    `detail` says what, after the one sentence every region shows for it.
+    """
 
     message = "The Clients API answered in a form the dashboard does not understand."
+
+    def __init__(self, detail: str | None = None, *, status: int | None = None) -> None:
+        message = f"{self.message.removesuffix('.')} ({detail})." if detail else None
+        super().__init__(message, status=status)

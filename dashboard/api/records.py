@@ -211,13 +211,27 @@ def _decimal(value: Any) -> Decimal | None:
         if not math.isfinite(value):
             raise ValueError("expected a finite decimal")
         value = repr(value)  # the shortest repr round-trips: 0.1 stays 0.1, not 0.1000...0555
+    if isinstance(value, str) and len(value) > MAX_NUMBER_CHARACTERS:
+        raise ValueError("expected a decimal of sensible length")
     try:
         number = Decimal(str(value))
     except InvalidOperation:
         raise ValueError("expected a decimal") from None
     if not number.is_finite():
         raise ValueError("expected a finite decimal")
+    # 1e5000 is a valid decimal, and no amount, rate or count: it would break every
+    # formatting of it downstream.
+    if number and not -MAX_FRACTION_DIGITS <= number.adjusted() < MAX_WHOLE_DIGITS:
+        raise ValueError("expected a decimal within the dashboard's range")
+    if len(number.as_tuple().digits) > MAX_WHOLE_DIGITS + MAX_FRACTION_DIGITS:
+        raise ValueError("expected a decimal of sensible precision")
     return number
+
+
+# Up to 20 whole digits and 12 decimals: more is an error in the data, not an amount.
+MAX_WHOLE_DIGITS = 20
+MAX_FRACTION_DIGITS = 12
+MAX_NUMBER_CHARACTERS = 64
 
 
 def _integer(value: Any) -> int | None:
@@ -237,7 +251,12 @@ def _datetime(value: Any) -> datetime | None:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:  # the contract's timestamps are UTC
         parsed = parsed.replace(tzinfo=UTC)
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:  # year 9999 + a time zone overflows when shown
+        raise ValueError("expected a timestamp within the dashboard's range")
     return parsed
+
+
+MIN_YEAR, MAX_YEAR = 1800, 2300
 
 
 def _date(value: Any) -> date | None:
@@ -246,7 +265,10 @@ def _date(value: Any) -> date | None:
     if not isinstance(value, str):
         raise ValueError("expected a YYYY-MM-DD date")
     # Some APIs send a full timestamp for a date ("1990-04-02T00:00:00.000Z").
-    return date.fromisoformat(value[:10])
+    parsed = date.fromisoformat(value[:10])
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValueError("expected a date within the dashboard's range")
+    return parsed
 
 
 def _custom_data(value: Any) -> dict[str, Any]:
@@ -255,8 +277,30 @@ def _custom_data(value: Any) -> dict[str, Any]:
     if isinstance(value, str):  # the create endpoint documents customData as a string
         value = json.loads(value)
     if not isinstance(value, dict):
-        return {"value": value}
+        value = {"value": value}
+    if _deeper_than(value, MAX_CUSTOM_DATA_DEPTH):
+        # Free-form metadata nested this deep is not for reading; shown, it would
+        # exhaust the stack of whatever renders it.
+        raise ValueError("customData is nested too deeply")
     return _plain_numbers(value)
+
+
+MAX_CUSTOM_DATA_DEPTH = 20
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Nesting of dicts and lists beyond `limit` levels, found without recursion."""
+    level = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
 
 
 SCALARS = (str, int, bool, type(None))
@@ -313,7 +357,7 @@ LENIENT = {"dob", "created_at", "updated_at", "disbursed_at", "due_date", "custo
 def _convert(kind: str, raw: Any, names: Mapping[str, str], required: tuple[str, ...]) -> dict:
     # Exports run this 100,000 times: text fields, nearly all of them, cost one type check.
     if not isinstance(raw, Mapping):
-        raise BadResponse(f"The Clients API sent a {kind} that is not an object.")
+        raise BadResponse(f"a {kind} that is not an object")
     values: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in raw.items():
@@ -328,7 +372,7 @@ def _convert(kind: str, raw: Any, names: Mapping[str, str], required: tuple[str,
             values[name] = _converted(kind, key, name, value)
     missing = [name for name in required if not values.get(name)]
     if missing:
-        raise BadResponse(f"The Clients API sent a {kind} without {', '.join(missing)}.")
+        raise BadResponse(f"a {kind} without {', '.join(missing)}")
     values["extra"] = extra
     return values
 
@@ -336,11 +380,9 @@ def _convert(kind: str, raw: Any, names: Mapping[str, str], required: tuple[str,
 def _converted(kind: str, key: str, name: str, value: Any) -> Any:
     try:
         return CONVERTERS[name](value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, ArithmeticError, RecursionError):
         if name not in LENIENT:
-            raise BadResponse(
-                f"The Clients API sent a {kind} with an unreadable '{key}'."
-            ) from None
+            raise BadResponse(f"a {kind} with an unreadable '{key}'") from None
         logger.warning("Ignoring an unreadable %s field %r from the Clients API", kind, key)
         return None if name != "custom_data" else {}
 

@@ -1,4 +1,4 @@
-"""HTTP to the Clients API: sessions, authentication, retries, and error mapping.
+"""HTTP to the Clients API: sessions, authentication, retries, deadlines and error mapping.
 
 One `requests.Session` per thread (requests does not promise a Session is
 thread-safe), each with a keep-alive pool, the Bearer header added by one auth
@@ -9,7 +9,11 @@ Retries (urllib3): only GET is retried, on connection errors and 429/502/503/504
 with a short backoff. A Retry-After up to `API_RETRY_AFTER_CAP` seconds is
 waited for; a longer one is answered at once as `RateLimited`. POST, PATCH and
 DELETE are sent once, except when the connection itself could not be opened
-(then nothing reached the API). The worst-case duration is in settings.py.
+(then nothing reached the API).
+
+Time: every call, retries included, ends by its deadline (`deadlines.py`), and
+answers are read up to API_MAX_RESPONSE_BYTES: a larger one is refused unread.
+A write whose answer is lost raises `OutcomeUnknown`: the caller checks.
 """
 
 import json
@@ -33,7 +37,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
-from . import errors
+from . import deadlines, errors
 from .envelopes import error_fields, error_message
 
 logger = logging.getLogger(__name__)
@@ -62,7 +66,18 @@ class CappedRetry(Retry):
             seconds = retry_after_seconds(response.headers.get("Retry-After"))
             if seconds is not None and seconds > self.retry_after_max:
                 raise MaxRetryError(_pool, url, "Retry-After beyond the dashboard's cap")
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        following = super().increment(method, url, response, error, _pool, _stacktrace)
+        # No retry that would start after the call's deadline (after waiting its turn).
+        left = deadlines.remaining()
+        if left is not None:
+            wait = following.get_retry_after(response) if response is not None else None
+            if wait is None:
+                wait = following.get_backoff_time()
+            if left - wait < deadlines.MIN_CALL_SECONDS:
+                raise MaxRetryError(
+                    _pool, url, error or ReadTimeoutError(_pool, url, "past the deadline")
+                )
+        return following
 
     def get_backoff_time(self) -> float:
         # urllib3 does not wait before the first retry; an API that just
@@ -114,6 +129,14 @@ class BearerAuth(requests.auth.AuthBase):
         return request
 
 
+class DeadlineAdapter(HTTPAdapter):
+    """requests' adapter on urllib3 pools whose connections keep the call's deadline."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = deadlines.POOLS_BY_SCHEME
+
+
 _local = threading.local()
 _generation = 0  # bumped when settings change (tests), so threads build new sessions
 
@@ -132,7 +155,7 @@ def session() -> requests.Session:
         new = requests.Session()
         new.auth = BearerAuth()
         new.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=4, max_retries=build_retry())
+        adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=4, max_retries=build_retry())
         new.mount("http://", adapter)
         new.mount("https://", adapter)
         new.trust_env = False  # no proxy or .netrc credentials picked up by surprise
@@ -156,18 +179,42 @@ def _scrub(text: str | None) -> str | None:
     return text
 
 
-def _decode(response: requests.Response) -> Any:
-    if response.status_code == 204 or not response.content:
+def _read_body(response: requests.Response, endpoint: str) -> bytes:
+    """The whole body, refused past API_MAX_RESPONSE_BYTES without reading it all."""
+    cap = settings.API_MAX_RESPONSE_BYTES
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > cap:
+        response.close()
+        raise _too_large(endpoint)
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):  # decompressed: a zip bomb is capped too
+        size += len(chunk)
+        if size > cap:
+            response.close()
+            raise _too_large(endpoint)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(endpoint: str) -> errors.BadResponse:
+    megabytes = settings.API_MAX_RESPONSE_BYTES / 1_000_000
+    logger.warning("Clients API answer to %s is over %.1f MB: refused", endpoint, megabytes)
+    return errors.BadResponse(f"an answer over the {megabytes:g} MB it accepts")
+
+
+def _decode(content: bytes) -> Any:
+    if not content:
         return None
     try:
-        return json.loads(response.content, parse_float=Decimal)
-    except ValueError:
+        return json.loads(content, parse_float=Decimal)
+    except (ValueError, RecursionError):  # not JSON, 4,300+ digit integers, 1,000-deep nesting
         return _NOT_JSON
 
 
 _NOT_JSON = object()
 
 
+@sensitive_variables()
 def request(
     method: str,
     path: str,
@@ -175,41 +222,77 @@ def request(
     endpoint: str,
     params: dict[str, Any] | None = None,
     body: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Any:
     """Send one call; return the decoded JSON body or raise an `errors.ApiError`.
 
     `path` is already URL-encoded. `endpoint` names the call in logs without
     its path values (references and search terms are personal data).
     """
-    url = settings.API_BASE_URL + path
     try:
-        response = session().request(
-            method,
-            url,
-            params=params,
-            json=body,
-            timeout=settings.API_TIMEOUT,
-            allow_redirects=False,
-        )
-    except requests.Timeout:
-        raise _timed_out(endpoint) from None
-    except requests.ConnectionError as error:
-        if _caused_by_timeout(error):
-            raise _timed_out(endpoint) from None
-        logger.warning("Clients API unreachable: %s", endpoint)
-        raise errors.Unavailable("The Clients API cannot be reached: try again shortly.") from None
-    except requests.RequestException as error:
-        logger.warning("Clients API request failed: %s (%s)", endpoint, type(error).__name__)
-        raise errors.Unavailable() from None
-
-    status = response.status_code
-    decoded = _decode(response)
+        with deadlines.call_deadline(settings.API_CALL_DEADLINE):
+            status, content, response = _send(method, path, endpoint, params, body, headers)
+    except deadlines.OutOfTime:
+        logger.warning("No time left in this request for a Clients API call: %s", endpoint)
+        raise errors.Unavailable(
+            "The Clients API is answering too slowly for this page: try again in a moment."
+        ) from None
+    except deadlines.NoSlot:
+        logger.warning("Every Clients API slot of this process is busy: %s", endpoint)
+        raise errors.Unavailable(
+            "The Clients API is answering slowly and the dashboard is waiting on it for "
+            "other pages: try again in a moment."
+        ) from None
+    decoded = _decode(content)
     if 200 <= status < 300:
         if decoded is _NOT_JSON:
             logger.warning("Clients API sent a non-JSON %s to %s", status, endpoint)
-            raise errors.BadResponse(status=status)
+            raise _unknown_if_write(method, errors.BadResponse(status=status))
         return decoded
-    raise _error_for(status, None if decoded is _NOT_JSON else decoded, response, endpoint)
+    error = _error_for(status, None if decoded is _NOT_JSON else decoded, response, endpoint)
+    if status in (502, 504):  # a gateway's answer: the API behind it may have acted
+        error = _unknown_if_write(method, error)
+    raise error
+
+
+@sensitive_variables()
+def _send(method, path, endpoint, params, body, headers):
+    """One call within its deadline: (status, body bytes, response), or an ApiError."""
+    try:
+        response = session().request(
+            method,
+            settings.API_BASE_URL + path,
+            params=params,
+            json=body,
+            headers=headers,
+            timeout=settings.API_TIMEOUT,
+            allow_redirects=False,
+            stream=True,  # the body is read by _read_body, capped
+        )
+        with response:
+            return response.status_code, _read_body(response, endpoint), response
+    except requests.ConnectTimeout:
+        raise _timed_out(endpoint) from None  # nothing was sent
+    except requests.Timeout:
+        raise _unknown_if_write(method, _timed_out(endpoint)) from None
+    except requests.ConnectionError as error:
+        if _caused_by_timeout(error):
+            failure = _timed_out(endpoint)
+        else:
+            logger.warning("Clients API unreachable: %s", endpoint)
+            failure = errors.Unavailable("The Clients API cannot be reached: try again shortly.")
+        raise failure if _never_sent(error) else _unknown_if_write(method, failure) from None
+    except requests.RequestException as error:  # e.g. a body cut short mid-way
+        logger.warning("Clients API request failed: %s (%s)", endpoint, type(error).__name__)
+        raise _unknown_if_write(method, errors.Unavailable()) from None
+
+
+def _unknown_if_write(method: str, error: errors.ApiError) -> errors.ApiError:
+    """For a write that may have reached the API, the failure says its outcome is unknown."""
+    if method == "GET":
+        return error
+    logger.warning("Clients API %s outcome unknown (%s)", method, type(error).__name__)
+    return errors.OutcomeUnknown(status=error.status)
 
 
 def _timed_out(endpoint: str) -> errors.Unavailable:
@@ -217,14 +300,25 @@ def _timed_out(endpoint: str) -> errors.Unavailable:
     return errors.Unavailable("The Clients API did not answer in time: try again.")
 
 
+def _reason(error: requests.ConnectionError) -> Any:
+    # When retries run out, requests reports a ConnectionError wrapping urllib3's
+    # MaxRetryError, whose `reason` is the last failure; a timeout while reading a
+    # streamed body is wrapped directly.
+    cause = error.args[0] if error.args else None
+    return getattr(cause, "reason", cause)
+
+
 def _caused_by_timeout(error: requests.ConnectionError) -> bool:
-    # When retries run out on a read timeout, requests reports a ConnectionError
-    # wrapping urllib3's MaxRetryError; the timeout is its `reason`.
     # (urllib3's NewConnectionError, a refusal, subclasses its timeout error.)
-    reason = getattr(error.args[0], "reason", None) if error.args else None
+    reason = _reason(error)
     if isinstance(reason, NewConnectionError):
         return False
     return isinstance(reason, ReadTimeoutError | ConnectTimeoutError)
+
+
+def _never_sent(error: requests.ConnectionError) -> bool:
+    """The connection could not be opened: the request cannot have reached the API."""
+    return isinstance(_reason(error), NewConnectionError | ConnectTimeoutError)
 
 
 def _error_for(status: int, body: Any, response: requests.Response, endpoint: str):

@@ -1,45 +1,90 @@
-"""Changing clients: create, edit and delete, each audited, success or failure."""
+"""Changing clients: create, edit and delete, each audited, success or failure.
+
+No write is lost or made twice. A create sends the form's own Idempotency-Key on
+every Save, and remembers which client a Save made; when the API's answer is lost,
+the view looks for the client before it invites a retry. An edit is checked against
+the client read just before the PATCH: a concurrent change is shown beside the
+user's, never overwritten unseen. A delete whose answer is lost reads the client
+back before saying anything.
+"""
 
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard import api
 from dashboard.access.guards import requires
 from dashboard.api.clients import REQUIRED_ON_UPDATE
+from dashboard.audit.models import Action
 from dashboard.audit.trail import record
 from dashboard.regions import api_problem, error_status, navigate, posted, render_page
 
-from .forms import COUNTRIES, NIGERIAN_STATES, ClientForm, initial_for
-from .lookups import forget
+from .forms import COUNTRIES, NIGERIAN_STATES, ClientForm, FieldConflict, current_values
+from .forms import initial_for as form_initial
+from .lookups import client_matching, created_by, forget, remember_create
+from .references import client_url
 
 
 @require_http_methods(["GET", "POST"])
 @requires("create_client")
 def client_create(request: HttpRequest) -> HttpResponse:
     form = ClientForm(posted(request), request.FILES or None, creating=True)
+    context: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid():
+        key = form.cleaned_data["request_key"]
+        already = created_by(user_id=request.user.pk, request_key=key)
+        if already:  # this very form was saved before: never a twin
+            messages.info(request, f"This client was already created as {already}.")
+            return navigate(request, client_url("detail", already) or reverse("clients:list"))
         fields = form.api_fields()
         changes = {name: {"old": None, "new": value} for name, value in fields.items() if value}
+        started = timezone.now()
         try:
-            client = api.client_create(fields=fields)
-        except api.ApiError as error:
-            record(request, "client.create", error=error, changes=audit_safe(changes))
-            show_api_error(form, error)
-        else:
+            client = api.client_create(fields=fields, idempotency_key=key)
+        except api.OutcomeUnknown as error:
+            found = created_after_all(fields, since=started)
             record(
                 request,
-                "client.create",
+                Action.CLIENT_CREATE,
+                client_id=found.client.id if found.client else "",
+                client_ref=found.ref,
+                error=None if found.client else error,
+                changes=audit_safe(changes),
+                details={"answer": "lost", "checked": found.summary},
+            )
+            if not found.client:
+                context["found"] = found  # the form says what the check found, input kept
+            else:
+                remember_create(user_id=request.user.pk, request_key=key, client_ref=found.ref)
+                messages.warning(
+                    request,
+                    f"The Clients API did not confirm the new client, but {found.ref} was "
+                    "created just now with exactly these details: this is it.",
+                )
+                return navigate(request, found.url or list_noting(request))
+        except api.ApiError as error:
+            record(request, Action.CLIENT_CREATE, error=error, changes=audit_safe(changes))
+            show_api_error(form, error)
+        else:
+            remember_create(user_id=request.user.pk, request_key=key, client_ref=client.client_ref)
+            record(
+                request,
+                Action.CLIENT_CREATE,
                 client_id=client.id,
                 client_ref=client.client_ref,
                 changes=audit_safe(changes),
             )
             messages.success(request, f"Created {client.full_name} ({client.client_ref}).")
-            return navigate(request, reverse("clients:detail", args=[client.client_ref]))
-    return render_form(request, form, title="New client", action=reverse("clients:create"))
+            return navigate(
+                request, client_url("detail", client.client_ref) or list_noting(request)
+            )
+    return render_form(
+        request, form, title="New client", action=reverse("clients:create"), **context
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -47,87 +92,30 @@ def client_create(request: HttpRequest) -> HttpResponse:
 def client_edit(request: HttpRequest, client_ref: str) -> HttpResponse:
     action = reverse("clients:edit", args=[client_ref])
     try:
-        client = api.client_get(client_ref=client_ref)
+        client = api.client_get(client_ref=client_ref)  # just before the PATCH, on a Save
     except api.NotFound:
         raise Http404("No such client") from None
     except api.ApiError as error:
-        problem = api_problem(error, retry_url=request.get_full_path())
-        if request.method == "GET":
-            # No form without the client's values: a blank one saved would erase them.
-            return render_page(
-                request,
-                "clients/form.html",
-                {
-                    "title": f"Edit {client_ref}",
-                    "client_ref": client_ref,
-                    "problem": {**problem, "reload": True},
-                    "no_form": True,
-                },
-                status=error_status(error),
-            )
-        # A save: keep what was typed (it started from the client's values), problem on top.
-        form = ClientForm(request.POST, request.FILES or None, creating=False)
-        form.is_valid()  # its own checks still show beside the API's problem
-        return render_form(
-            request,
-            form,
-            title=f"Edit {client_ref}",
-            action=action,
-            problem=problem,
-            status=error_status(error),
-            client_ref=client_ref,
-        )
+        return edit_unavailable(request, client_ref, action, error)
 
     form = ClientForm(
         posted(request),
         request.FILES or None,
         creating=False,
         current=client,
-        initial=initial_for(client),
+        initial=form_initial(client),
     )
-    if request.method == "POST" and form.is_valid() and not form.changed_elsewhere():
-        changes = form.changes()
-        detail = reverse("clients:detail", args=[client_ref])
-        if not changes:
-            messages.info(request, "Nothing was changed, so nothing was sent.")
-            return navigate(request, detail)
-        values = form.api_fields()
-        fields = {name: values[name] for name in REQUIRED_ON_UPDATE}
-        fields |= {name: change["new"] for name, change in changes.items()}
-        try:
-            updated = api.client_update(client_id=client.id, fields=fields)
-        except api.ApiError as error:
-            record(
-                request,
-                "client.update",
-                client_id=client.id,
-                client_ref=client_ref,
-                error=error,
-                changes=audit_safe(changes),
-            )
-            show_api_error(form, error)
+    context: dict[str, Any] = {"client": client, "client_ref": client_ref}
+    if request.method == "POST" and form.is_valid():
+        conflicts = form.conflicts_with(client)
+        if conflicts:
+            form.rebase_on(client, conflicts)
+            context["conflicts"] = conflict_rows(conflicts)
         else:
-            record(
-                request,
-                "client.update",
-                client_id=client.id,
-                client_ref=client_ref,
-                changes=audit_safe(changes),
-            )
-            messages.success(
-                request,
-                f"Saved {updated.full_name} ({client_ref}): "
-                f"{', '.join(label(name) for name in changes)}.",
-            )
-            return navigate(request, detail)
-    return render_form(
-        request,
-        form,
-        title=f"Edit {client.full_name}",
-        action=action,
-        client=client,
-        client_ref=client_ref,
-    )
+            response = save_changes(request, form, client, client_ref)
+            if response is not None:
+                return response
+    return render_form(request, form, title=f"Edit {client.full_name}", action=action, **context)
 
 
 @require_POST
@@ -137,15 +125,27 @@ def client_delete(request: HttpRequest, client_ref: str) -> HttpResponse:
         client = api.client_get(client_ref=client_ref)
         api.client_delete(client_id=client.id)
     except api.NotFound as error:
-        record(request, "client.delete", client_ref=client_ref, error=error)
+        record(request, Action.CLIENT_DELETE, client_ref=client_ref, error=error)
         messages.info(request, f"{client_ref} no longer exists: it was already deleted.")
         return navigate(request, reverse("clients:list"))
+    except api.OutcomeUnknown as error:
+        # The DELETE may have happened: read the client back before saying anything.
+        try:
+            api.client_get(client_ref=client_ref)
+        except api.NotFound:
+            pass  # gone: it was deleted, only the answer was lost
+        except api.ApiError:
+            record(request, Action.CLIENT_DELETE, client_ref=client_ref, error=error)
+            return delete_failed(request, client_ref, error, unknown=True)
+        else:
+            record(request, Action.CLIENT_DELETE, client_ref=client_ref, error=error)
+            return delete_failed(request, client_ref, error)
     except api.ApiError as error:
-        record(request, "client.delete", client_ref=client_ref, error=error)
+        record(request, Action.CLIENT_DELETE, client_ref=client_ref, error=error)
         return delete_failed(request, client_ref, error)
     record(
         request,
-        "client.delete",
+        Action.CLIENT_DELETE,
         client_id=client.id,
         client_ref=client_ref,
         details={"name": client.full_name},
@@ -156,6 +156,143 @@ def client_delete(request: HttpRequest, client_ref: str) -> HttpResponse:
 
 
 # --- helpers ----------------------------------------------------------------------
+
+
+def save_changes(
+    request: HttpRequest, form: ClientForm, client: api.Client, client_ref: str
+) -> HttpResponse | None:
+    """PATCH what the user changed; a response on success, None to show the form again."""
+    changes = form.changes()
+    detail = reverse("clients:detail", args=[client_ref])
+    if not changes:
+        messages.info(request, "Nothing was changed, so nothing was sent.")
+        return navigate(request, detail)
+    values = form.api_fields()
+    fields = {name: values[name] for name in REQUIRED_ON_UPDATE}
+    fields |= {name: change["new"] for name, change in changes.items()}
+    audit = {"client_id": client.id, "client_ref": client_ref, "changes": audit_safe(changes)}
+    try:
+        updated = api.client_update(client_id=client.id, fields=fields)
+    except api.OutcomeUnknown as error:
+        updated = saved_after_all(client_ref, fields)
+        if updated is None:
+            record(request, Action.CLIENT_UPDATE, error=error, **audit)
+            form.add_error(
+                None,
+                f"{error.message} Reading the client back did not show your changes: they "
+                "were not saved. Your input is kept: press Save to try again.",
+            )
+            return None
+        audit["details"] = {"answer": "lost", "checked": "read back: saved"}
+    except api.ApiError as error:
+        record(request, Action.CLIENT_UPDATE, error=error, **audit)
+        show_api_error(form, error)
+        return None
+    record(request, Action.CLIENT_UPDATE, **audit)
+    messages.success(
+        request,
+        f"Saved {updated.full_name} ({client_ref}): {', '.join(label(name) for name in changes)}.",
+    )
+    return navigate(request, detail)
+
+
+def saved_after_all(client_ref: str, fields: dict[str, Any]) -> api.Client | None:
+    """After a PATCH whose answer was lost: the client, if it now holds what was sent."""
+    try:
+        client = api.client_get(client_ref=client_ref)
+    except api.ApiError:
+        return None
+    now = current_values(client)
+    sent = {name: value for name, value in fields.items() if name in now}
+    return client if all(now[name] == value for name, value in sent.items()) else None
+
+
+class Found:
+    """What a check after a lost create found: the client, none, or no answer."""
+
+    def __init__(self, client: api.Client | None = None, *, checked: bool = True) -> None:
+        self.client, self.checked = client, checked
+
+    @property
+    def ref(self) -> str:
+        return self.client.client_ref if self.client else ""
+
+    @property
+    def url(self) -> str | None:
+        return client_url("detail", self.ref) if self.client else None
+
+    @property
+    def summary(self) -> str:
+        if self.client:
+            return f"found {self.ref}"
+        return "none found" if self.checked else "could not check"
+
+
+def created_after_all(fields: dict[str, Any], *, since) -> Found:
+    """After a create whose answer was lost: look for the client it would have made."""
+    try:
+        return Found(client_matching(fields=fields, since=since))
+    except api.ApiError:
+        return Found(checked=False)
+
+
+def conflict_rows(conflicts: dict[str, FieldConflict]) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": label(name).capitalize(),
+            "theirs": shown(conflict.theirs),
+            "mine": shown(conflict.mine),
+            "both": conflict.both,
+        }
+        for name, conflict in conflicts.items()
+    ]
+
+
+def shown(value: Any) -> str:
+    value = audit_safe({"field": {"value": value}})["field"]["value"]
+    if value in (None, "", {}):
+        return "(empty)"
+    return str(value)
+
+
+def edit_unavailable(
+    request: HttpRequest, client_ref: str, action: str, error: api.ApiError
+) -> HttpResponse:
+    problem = api_problem(error, retry_url=request.get_full_path())
+    if request.method == "GET":
+        # No form without the client's values: a blank one saved would erase them.
+        return render_page(
+            request,
+            "clients/form.html",
+            {
+                "title": f"Edit {client_ref}",
+                "client_ref": client_ref,
+                "problem": {**problem, "reload": True},
+                "no_form": True,
+            },
+            status=error_status(error),
+        )
+    # A save: keep what was typed (it started from the client's values), problem on top.
+    # Its version stays the one it was opened with: the next Save is checked again.
+    form = ClientForm(request.POST, request.FILES or None, creating=False)
+    form.is_valid()  # its own checks still show beside the API's problem
+    return render_form(
+        request,
+        form,
+        title=f"Edit {client_ref}",
+        action=action,
+        problem=problem,
+        status=error_status(error),
+        client_ref=client_ref,
+    )
+
+
+def list_noting(request: HttpRequest) -> str:
+    messages.warning(
+        request,
+        "Its reference cannot be part of a link: search for the client by name to open it.",
+    )
+    return reverse("clients:list")
 
 
 def render_form(
@@ -170,6 +307,10 @@ def render_form(
 ) -> HttpResponse:
     if status is None:
         status = 422 if form.is_bound and form.errors else 200
+        if extra.get("found") is not None:
+            status = 503  # retryable: nothing was created
+        if extra.get("conflicts"):
+            status = 409  # nothing was sent: the client changed meanwhile
     context = {
         "form": form,
         "title": title,
@@ -197,9 +338,23 @@ def show_api_error(form: ClientForm, error: api.ApiError) -> None:
         form.add_error(None, " ".join([error.message + note, *unplaced]))
 
 
-def delete_failed(request: HttpRequest, client_ref: str, error: api.ApiError) -> HttpResponse:
+def delete_failed(
+    request: HttpRequest, client_ref: str, error: api.ApiError, *, unknown: bool = False
+) -> HttpResponse:
+    if unknown:
+        message = (
+            f"The Clients API did not confirm the delete of {client_ref}, and it could not be "
+            "checked: reload the client to see whether it still exists."
+        )
+    elif isinstance(error, api.OutcomeUnknown):
+        message = (
+            f"{client_ref} was not deleted: the Clients API did not confirm, and the client "
+            "still exists. Try again."
+        )
+    else:
+        message = f"{client_ref} was not deleted. {error.message}"
     if getattr(request, "htmx", False):
-        context = {"client_ref": client_ref, "delete_problem": api_problem(error)}
+        context = {"client_ref": client_ref, "delete_problem": message}
         return render_page(
             request,
             "clients/detail.html",
@@ -207,7 +362,7 @@ def delete_failed(request: HttpRequest, client_ref: str, error: api.ApiError) ->
             partial="delete-problem",
             status=error_status(error),
         )
-    messages.error(request, f"{client_ref} was not deleted. {error.message}")
+    messages.error(request, message)
     return navigate(request, reverse("clients:detail", args=[client_ref]))
 
 

@@ -1,8 +1,10 @@
 """The client form: the API's documented fields, checked before any API call."""
 
-import base64
+import hashlib
 import json
 import re
+import secrets
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,14 +13,19 @@ from django.utils import timezone
 
 from dashboard.api import Client
 
-MAX_IMAGE_BYTES = 1024 * 1024  # 1 MiB: becomes ~1.4 MB of base64 in the API's JSON
+from .photos import (
+    MAX_PHOTO_BYTES,
+    MAX_SIDE,
+    PhotoRefused,
+    photo_from_data_uri,
+    photo_hosts,
+    photo_reencode,
+    photo_url_allowed,
+)
+
 MIN_AGE, MAX_AGE = 18, 120
 PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
-# Image types by their first bytes (the content), never by the file's name.
-IMAGE_SIGNATURES = {
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-}
+REQUEST_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 NIGERIAN_STATES = [
     "Abia", "Adamawa", "Akwa Ibom", "Anambra", "Bauchi", "Bayelsa", "Benue", "Borno",
@@ -47,24 +54,16 @@ CLIENT_FIELDS = ("first_name", "middle_name", "last_name", "dob", "address", "ci
                  "country", "phone_number", "email", "custom_data", "image")  # fmt: skip
 
 
-def image_type(data: bytes) -> str | None:
-    for signature, mime in IMAGE_SIGNATURES.items():
-        if data.startswith(signature):
-            return mime
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def _no_constants(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
 def image_data_uri(data: bytes) -> str:
-    mime = image_type(data)
-    if mime is None:
-        raise forms.ValidationError("The file is not a JPEG, PNG or WebP image.")
-    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+    """An uploaded photo, re-encoded by Pillow (photos.py), as the API takes it."""
+    try:
+        return photo_reencode(data=data).data_uri
+    except PhotoRefused as refused:
+        raise forms.ValidationError(refused.message) from None
 
 
 class ClientForm(forms.Form):
@@ -95,23 +94,35 @@ class ClientForm(forms.Form):
         required=False, label="Image URL", assume_scheme="https", help_text="An https:// address…"
     )
     image_file = forms.FileField(
-        required=False, label="…or upload a photo", help_text="JPEG, PNG or WebP, up to 1 MB."
+        required=False,
+        label="…or upload a photo",
+        help_text=f"JPEG, PNG or WebP, up to 1 MB. Saved at most {MAX_SIDE} px a side, "
+        "without the file's location or camera details.",
     )
     remove_image = forms.BooleanField(required=False, label="Remove the current photo")
     # An accepted upload, carried as a data URI so a re-shown form keeps it
     # (a browser never re-fills a file input).
     image_data = forms.CharField(required=False, widget=forms.HiddenInput)
-    # Edit: the client's updatedAt when the form was opened, to catch a concurrent edit.
+    # Edit: the client as it was when the form was opened: a fingerprint of all its
+    # values (`version`), and of each (`base`), to catch and resolve a concurrent edit.
     version = forms.CharField(required=False, widget=forms.HiddenInput)
+    base = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Create: one key per form, sent as the API's Idempotency-Key on every Save of it.
+    request_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, creating: bool, current: Client | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.creating = creating
         self.current = current
+        if creating:
+            self.fields["request_key"].initial = secrets.token_hex(16)
+        else:
+            del self.fields["request_key"]
         for name in ("address", "state", "country"):
             self.fields[name].required = creating
         if creating or not (current and current.image):
             del self.fields["remove_image"]
+        self._offer_image_url()
         for field in self.fields.values():
             widget = field.widget
             if getattr(widget, "input_type", None) == "checkbox":
@@ -123,6 +134,16 @@ class ClientForm(forms.Form):
         self.fields["image_file"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
         self.fields["phone_number"].widget.attrs.update(type="tel", autocomplete="tel")
         self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+    def clean_request_key(self) -> str:
+        """Create: the form's key, as it was given out; a missing or odd one is replaced
+        (and kept in the re-shown form), so every Save of one form sends the same key."""
+        key = self.cleaned_data["request_key"]
+        if not REQUEST_KEY.match(key):
+            key = secrets.token_hex(16)
+            self.data = self.data.copy()
+            self.data["request_key"] = key
+        return key
 
     def clean_dob(self) -> date:
         born = self.cleaned_data["dob"]
@@ -161,17 +182,46 @@ class ClientForm(forms.Form):
             raise forms.ValidationError('Custom data must be a JSON object: {"key": "value"}.')
         return value
 
+    def _offer_image_url(self) -> None:
+        """The Image URL field names the hosts photos may come from (settings.IMAGE_URL_HOSTS).
+        With none, photos are uploads only and the field is left out, unless the client
+        already has a photo address: it stays, so saving other fields keeps that photo."""
+        hosts = photo_hosts()
+        current_url = self.current.image if self.current and self.current.image else ""
+        field = self.fields["image_url"]
+        if hosts:
+            field.help_text = f"An https:// address on {', '.join(hosts)}…"
+        elif current_url.startswith("https://"):
+            field.help_text = "New photos are uploads only: keep or clear this address…"
+        else:
+            del self.fields["image_url"]
+            self.fields["image_file"].label = "Upload a photo"
+
     def clean_image_url(self) -> str:
         url = self.cleaned_data["image_url"]
-        if url and not url.startswith("https://"):
+        if not url:
+            return url
+        if not url.startswith("https://"):
             raise forms.ValidationError("Use an https:// address.")
+        unchanged = self.current is not None and url == self.current.image
+        if not unchanged and not photo_url_allowed(url):
+            # Staff's browsers fetch the photo: an unlisted host would learn who opens whom.
+            hosts = photo_hosts()
+            if not hosts:
+                raise forms.ValidationError(
+                    "Photos are accepted as uploads only: upload the file instead."
+                )
+            raise forms.ValidationError(
+                f"Photos are accepted only from {', '.join(hosts)}: "
+                "use an address there, or upload the file instead."
+            )
         return url
 
     def clean_image_file(self) -> str | None:
         upload = self.cleaned_data["image_file"]
         if not upload:
             return None
-        if upload.size > MAX_IMAGE_BYTES:
+        if upload.size > MAX_PHOTO_BYTES:
             raise forms.ValidationError("The photo is larger than 1 MB.")
         return image_data_uri(upload.read())
 
@@ -180,15 +230,13 @@ class ClientForm(forms.Form):
         if not carried:
             return None
         try:
-            mime, data = carried.removeprefix("data:").split(";base64,", 1)
-            decoded = base64.b64decode(data, validate=True)
-        except ValueError:
-            raise forms.ValidationError(
-                "The kept photo is damaged: choose the file again."
-            ) from None
-        if len(decoded) > MAX_IMAGE_BYTES or image_type(decoded) != mime:
-            raise forms.ValidationError("The kept photo is damaged: choose the file again.")
-        return carried
+            # Sent back by the browser, so as untrusted as an upload: re-encoded the same way.
+            return photo_from_data_uri(uri=carried).data_uri
+        except PhotoRefused as refused:
+            # Not carried further, nor shown as the kept photo's preview.
+            self.data = self.data.copy()
+            self.data["image_data"] = ""
+            raise forms.ValidationError(refused.message) from None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -227,23 +275,44 @@ class ClientForm(forms.Form):
             fields["image"] = None  # none given, or its URL field was cleared
         return fields
 
-    def changed_elsewhere(self) -> bool:
-        """Edit: the client changed since this form was opened (someone else saved).
+    def conflicts_with(self, client: Client) -> dict[str, "FieldConflict"] | None:
+        """Edit: None when `client` (read just now) is still the client this form was
+        opened on; otherwise, per field that differs, what happened to it.
 
-        The form then shows the user's input with a warning and the new version, so
-        a second Save, after a look, applies the user's changes.
+        The posted version is mandatory: an empty or forged one is a conflict like any
+        other, so a Save can never skip the check.
         """
-        current = version_of(self.current)
-        if self.cleaned_data.get("version") in ("", current):
-            return False
+        if self.cleaned_data.get("version") == version_of(client):
+            return None
+        base = _fingerprints_from(self.cleaned_data.get("base", ""))
+        theirs, mine = current_values(client), self.api_fields()
+        conflicts = {}
+        for name in CLIENT_FIELDS:
+            if fingerprint(mine[name]) == fingerprint(theirs[name]):
+                continue
+            they_changed = base.get(name) != fingerprint(theirs[name])
+            i_changed = base.get(name) != fingerprint(mine[name])
+            conflicts[name] = FieldConflict(theirs=theirs[name], mine=mine[name], both=i_changed)
+            if not they_changed:
+                del conflicts[name]  # only mine: nothing to resolve
+        return conflicts
+
+    def rebase_on(self, client: Client, conflicts: dict[str, "FieldConflict"]) -> None:
+        """Re-show the form against `client`: fields only the other person changed take
+        their value (a second Save must not revert them), fields both changed keep the
+        user's, and the version becomes the client's, so the next Save goes through."""
         self.data = self.data.copy()
-        self.data["version"] = current
-        self.add_error(
-            None,
-            "Someone else changed this client since you opened the form. "
-            "Check the values below (yours are kept) and save again.",
-        )
-        return True
+        fresh = initial_for(client)
+        for name, conflict in conflicts.items():
+            if conflict.both:
+                continue
+            if name == "image":
+                self.data["image_url"] = fresh.get("image_url", "")
+                self.data["image_data"] = ""
+                self.data.pop("remove_image", None)
+            else:
+                self.data[name] = fresh[name] if fresh[name] is not None else ""
+        self.data["version"], self.data["base"] = fresh["version"], fresh["base"]
 
     def changes(self) -> dict[str, dict[str, Any]]:
         """Edit: field -> {"old", "new"} for what the user changed."""
@@ -263,14 +332,48 @@ def current_values(client: Client) -> dict[str, Any]:
     return {name: (None if value == "" else value) for name, value in values.items()}
 
 
-def version_of(client: Client | None) -> str:
-    return client.updated_at.isoformat() if client and client.updated_at else ""
+@dataclass(frozen=True)
+class FieldConflict:
+    """A field someone else changed since the form was opened (`both`: the user did too)."""
+
+    theirs: Any
+    mine: Any
+    both: bool
+
+
+def fingerprint(value: Any) -> str:
+    """A short digest of one field's value (a photo can be a megabyte: not carried whole)."""
+    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _fingerprints_from(text: str) -> dict[str, str]:
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {name: value for name, value in found.items() if isinstance(value, str)}
+
+
+def base_of(client: Client) -> str:
+    values = current_values(client)
+    return json.dumps({name: fingerprint(values[name]) for name in CLIENT_FIELDS})
+
+
+def version_of(client: Client) -> str:
+    """All of a client's values and its updatedAt, as one digest: differs after any save,
+    whether or not the API keeps updatedAt."""
+    stamp = client.updated_at.isoformat() if client.updated_at else ""
+    return fingerprint([stamp, base_of(client)])
 
 
 def initial_for(client: Client) -> dict[str, Any]:
     """The edit form's starting values."""
     initial = {name: getattr(client, name) or "" for name in CLIENT_FIELDS if name != "image"}
     initial["version"] = version_of(client)
+    initial["base"] = base_of(client)
     initial["dob"] = client.dob
     initial["custom_data"] = (
         json.dumps(client.custom_data, indent=2, ensure_ascii=False, default=str)

@@ -116,10 +116,8 @@ def export(
     response = StreamingHttpResponse(
         csv_stream(first, pages, columns, finished=finished),
         content_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": content_disposition_header(True, f"{name}-{stamp}.csv"),
-            "Cache-Control": "no-store",
-        },
+        # Cache-Control: no-store, private comes from dashboard.headers.NoStore, as on every page.
+        headers={"Content-Disposition": content_disposition_header(True, f"{name}-{stamp}.csv")},
     )
     return response
 

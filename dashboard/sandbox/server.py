@@ -1,4 +1,4 @@
-"""The sandbox Clients API over HTTP: the contract in ../shared/api/clients-api.md.
+"""The sandbox Clients API over HTTP: the contract in dashboard/api/CONTRACT.md.
 
 A threaded stdlib HTTP/1.1 server (keep-alive, so clients pool connections as
 they would against the real API). `Sandbox.handle` is the whole API as one
@@ -8,8 +8,13 @@ translates HTTP to it and back.
 Besides the eight endpoints, `/_sandbox/*` serves tests and demos: `health`
 (no key), `faults` (read or set injected latency and failures) and `requests`
 (the recent calls received, or DELETE to clear them).
+
+`POST /v1/clients` honours an `Idempotency-Key` header, as many payment APIs do:
+the same key with the same body answers the client already made (with
+`Idempotent-Replayed: true`), the same key with another body a 422.
 """
 
+import hashlib
 import hmac
 import json
 import logging
@@ -25,7 +30,14 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .seed import iso, object_id
-from .store import CAMEL, DEPOSIT_COLUMNS, LOAN_COLUMNS, Store, phone_search_key
+from .store import (
+    CAMEL,
+    CLIENT_COLUMNS,
+    DEPOSIT_COLUMNS,
+    LOAN_COLUMNS,
+    Store,
+    phone_search_key,
+)
 
 logger = logging.getLogger("sandbox")
 
@@ -60,6 +72,10 @@ class Faults:
     rate_limit_rate: float = 0.0
     retry_after: int = 30
     error_fields: str = ""  # JSON {"field": ["message"]} sent as the error's `errors`
+    # Carry the request out, then hold the answer hang_seconds: the client gives up
+    # first, and whether the write happened is for it to find out.
+    lose_answer_rate: float = 0.0
+    ignore_idempotency: int = 0  # 1: behave like an API that ignores Idempotency-Key
     path_prefix: str = "/v1/"  # only requests whose path starts with this
     min_page: int = 1  # only requests asking for this page or later
     methods: str = ""  # only these methods, comma-separated (empty: all)
@@ -102,6 +118,9 @@ class Sandbox:
         self.random = random.Random()
         self.received: deque[dict[str, Any]] = deque(maxlen=2000)
         self.received_lock = threading.Lock()
+        # Idempotency-Key -> (the body's digest, the response it got), for a day.
+        self.idempotent: dict[str, tuple[str, float, Response]] = {}
+        self.idempotency_lock = threading.Lock()
 
     # --- entry point ---
     def handle(self, method: str, raw_path: str, headers: Any, body: bytes) -> Response:
@@ -116,27 +135,34 @@ class Sandbox:
             return self.control(method, segments[1:], headers, body)
         if not self.authorised(headers):
             return error(401, "Invalid or missing API key")
-        self.record(method, split.path, query, body)
+        self.record(method, split.path, query, body, headers)
         injected = self.inject_faults(method, split.path, query)
         if injected:
             return injected
         try:
-            return self.route(method, segments, query, body)
+            response = self.route(method, segments, query, body, headers)
         except Refused as refusal:
-            return refusal.response
+            response = refusal.response
+        if self.faults.applies(method, split.path, query) and (
+            self.random.random() < self.faults.lose_answer_rate
+        ):
+            time.sleep(self.faults.hang_seconds)  # done, but the answer comes too late
+        return response
 
     def authorised(self, headers: Any) -> bool:
         given = headers.get("Authorization", "")
         expected = f"Bearer {self.api_key}"
         return hmac.compare_digest(given.encode(), expected.encode())
 
-    def record(self, method: str, path: str, query: dict, body: bytes) -> None:
+    def record(self, method: str, path: str, query: dict, body: bytes, headers: Any) -> None:
         try:
             parsed = json.loads(body) if body else None
         except ValueError:
             parsed = "<not json>"
+        entry = {"method": method, "path": path, "query": query, "body": parsed}
+        entry["idempotency_key"] = headers.get("Idempotency-Key")
         with self.received_lock:
-            self.received.append({"method": method, "path": path, "query": query, "body": parsed})
+            self.received.append(entry)
 
     def inject_faults(self, method: str, path: str, query: dict[str, str]) -> Response | None:
         faults = self.faults
@@ -181,6 +207,8 @@ class Sandbox:
             with self.received_lock:
                 self.received.clear()
             return ok(None, "Request log cleared")
+        if segments == ["clients"] and method == "POST":  # any reference a real API may use
+            return self.add_client(body)
         if (
             len(segments) == 3
             and segments[0] == "clients"
@@ -188,6 +216,29 @@ class Sandbox:
         ) and method == "POST":  # tests add accounts with the values they need
             return self.add_accounts(segments[2], segments[1], body)
         return error(404, "No such sandbox endpoint")
+
+    def add_client(self, body: bytes) -> Response:
+        """A client with the fields given, `clientRef` included (`REF/2024 #7`, 200 long…),
+        in place of any client that had that reference."""
+        payload = json_body(body)
+        if payload is None or not payload.get("clientRef"):
+            return error(400, "Send a client object with its clientRef")
+        snake = {camel: column for column, camel in CAMEL.items()}
+        with self.store.write_lock:
+            previous = self.store.client_by("client_ref", payload["clientRef"])
+            if previous:
+                self.store.delete_client(previous["id"])
+            seq = self.store.next_seq()
+            now = iso(datetime.now(UTC))
+            row = {column: None for column in CLIENT_COLUMNS}
+            row.update(id=object_id("client", seq), dob="1980-01-01", created_at=now)
+            row.update(first_name="Odd", last_name="Reference", updated_at=now)
+            row.update({snake.get(key, key): value for key, value in payload.items()})
+            if isinstance(row.get("custom_data"), dict):
+                row["custom_data"] = json.dumps(row["custom_data"])
+            row["phone_digits"] = phone_search_key(row["phone_number"])
+            self.store.insert_clients([row])
+        return ok(self.store.client_by("id", row["id"]), "Client added", status=201)
 
     def add_accounts(self, kind: str, client_id: str, body: bytes) -> Response:
         rows = json.loads(body or b"[]")
@@ -210,7 +261,9 @@ class Sandbox:
         return ok(len(records), f"{kind.capitalize()} added", status=201)
 
     # --- the eight endpoints ---
-    def route(self, method: str, segments: list[str], query: dict, body: bytes) -> Response:
+    def route(
+        self, method: str, segments: list[str], query: dict, body: bytes, headers: Any
+    ) -> Response:
         if segments[:2] != ["v1", "clients"]:
             return error(404, "Not found")
         rest = segments[2:]
@@ -218,6 +271,9 @@ class Sandbox:
             if method == "GET":
                 return self.list_clients(query)
             if method == "POST":
+                key = headers.get("Idempotency-Key")
+                if key and not self.faults.ignore_idempotency:
+                    return self.once(key, body, lambda: self.create_client(body))
                 return self.create_client(body)
         elif len(rest) == 1:
             if method == "GET":
@@ -254,6 +310,23 @@ class Sandbox:
             kind, client_id=client_id, page=page, per_page=per_page
         )
         return paginated(items, f"{kind.capitalize()} retrieved", page, per_page, total)
+
+    def once(self, key: str, body: bytes, create: Any) -> Response:
+        """A create under an Idempotency-Key: carried out once; repeats get its answer."""
+        digest = hashlib.sha256(body).hexdigest()
+        with self.idempotency_lock:
+            now = time.time()
+            for old in [k for k, (_, at, _) in self.idempotent.items() if now - at > 86400]:
+                del self.idempotent[old]
+            if key in self.idempotent:
+                seen, _, (status, headers, answer) = self.idempotent[key]
+                if seen != digest:
+                    return error(422, "Idempotency-Key was used with another body")
+                return status, {**headers, "Idempotent-Replayed": "true"}, answer
+            response = create()
+            if response[0] < 500:  # a failure worth retrying is not remembered
+                self.idempotent[key] = (digest, now, response)
+            return response
 
     def create_client(self, body: bytes) -> Response:
         payload = json_body(body)

@@ -31,6 +31,14 @@
   // Anything else that failed must never fail silently.
   document.addEventListener("htmx:responseError", (event) => {
     const status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status === 413) {
+      // Too large (dashboard/body_limit.py, or the proxy in front): the form is untouched.
+      const limit = event.detail.xhr.getResponseHeader("Dashboard-Body-Limit");
+      const accepted = limit ? ` (at most ${limit} at once; a photo up to 1 MB)` : " (a photo up to 1 MB)";
+      toast(`The upload is too large${accepted}. Nothing was saved and your input is kept: ` +
+        "choose a smaller photo and save again.");
+      return;
+    }
     toast(`The request failed (${status || "no answer"}). Try again; if it keeps failing, reload the page.`);
   });
   document.addEventListener("htmx:sendError", () => {

@@ -198,7 +198,8 @@ def test_create_posts_the_documented_body_with_custom_data_as_text(mocked, fake_
             "country": "Nigeria",
             "email": "ngozi@example.com",
             "custom_data": {"segment": "sme"},
-        }
+        },
+        idempotency_key="3f1c-create",
     )
     assert created.client_ref == "CL-000042"
     assert json.loads(mocked.calls[0].request.body) == {
@@ -212,6 +213,7 @@ def test_create_posts_the_documented_body_with_custom_data_as_text(mocked, fake_
         "customData": '{"segment":"sme"}',
     }
     assert mocked.calls[0].request.headers["Content-Type"] == "application/json"
+    assert mocked.calls[0].request.headers["Idempotency-Key"] == "3f1c-create"
 
 
 def test_update_patches_by_id_with_custom_data_as_object(mocked, fake_api):
@@ -254,7 +256,9 @@ def test_writes_send_only_allowlisted_complete_fields(mocked, fields, problem):
 
 def test_create_requires_address_state_and_country(mocked):
     with pytest.raises(ValueError, match="required: address, state, country"):
-        api.client_create(fields={"first_name": "A", "last_name": "B", "dob": "2000-01-01"})
+        api.client_create(
+            fields={"first_name": "A", "last_name": "B", "dob": "2000-01-01"}, idempotency_key="k"
+        )
 
 
 @pytest.mark.parametrize(("status", "body"), [(200, envelope(None)), (204, None)])

@@ -2,7 +2,6 @@
 
 import logging
 import socket
-import threading
 import time
 
 import pytest
@@ -10,6 +9,7 @@ import responses
 
 from dashboard import api
 from tests.canary import CANARY
+from tests.upstreams import HangUpServer
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_validation_errors_carry_field_messages_under_dashboard_names(mocked, fa
     )
     mocked.post(f"{fake_api}/v1/clients", status=status, json=body)
     with pytest.raises(api.ValidationFailed) as caught:
-        api.client_create(fields={**NEW_CLIENT, "dob": "2999-01-01"})
+        api.client_create(fields={**NEW_CLIENT, "dob": "2999-01-01"}, idempotency_key="k-1")
     assert caught.value.errors == {
         "dob": ["dob must be a date in the past"],
         "phone_number": ["invalid phone"],
@@ -69,7 +69,7 @@ def test_refused_credentials_are_misconfiguration_logged_without_the_key(
 def test_an_api_echoing_the_key_in_a_message_is_scrubbed(mocked, fake_api):
     mocked.post(f"{fake_api}/v1/clients", status=409, json=error_body(f"duplicate for {CANARY}"))
     with pytest.raises(api.Conflict) as caught:
-        api.client_create(fields=NEW_CLIENT)
+        api.client_create(fields=NEW_CLIENT, idempotency_key="k-1")
     assert CANARY not in caught.value.message
     assert "[redacted]" in caught.value.message
 
@@ -131,7 +131,7 @@ def test_a_500_is_unavailable_and_not_retried(mocked, fake_api):
     [
         (
             "POST",
-            lambda: api.client_create(fields=NEW_CLIENT),
+            lambda: api.client_create(fields=NEW_CLIENT, idempotency_key="k-1"),
         ),
         (
             "PATCH",
@@ -185,29 +185,6 @@ def test_error_messages_never_contain_the_key(mocked, fake_api):
 # --- over a real socket: connection-level failures -------------------------------------
 
 
-class HangUpServer:
-    """Accepts connections, reads the request, and closes without answering."""
-
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.requests = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            with connection:
-                if connection.recv(65536):
-                    self.requests += 1
-
-    def close(self) -> None:
-        self.listener.close()
-
-
 @pytest.fixture
 def hang_up(settings):
     server = HangUpServer()
@@ -226,7 +203,7 @@ def test_a_get_whose_connection_drops_is_retried(hang_up):
 
 def test_a_post_whose_connection_drops_is_not_resent(hang_up):
     with pytest.raises(api.Unavailable):
-        api.client_create(fields=NEW_CLIENT)
+        api.client_create(fields=NEW_CLIENT, idempotency_key="k-1")
     time.sleep(0.05)
     assert hang_up.requests == 1
 

@@ -40,7 +40,8 @@ def test_create_update_delete(sandbox, random_suffix):
             "country": "Nigeria",
             "email": f"kelechi.{random_suffix}@example.com",
             "custom_data": {"tier": 2},
-        }
+        },
+        idempotency_key=f"create-{random_suffix}",
     )
     assert created.custom_data == {"tier": 2}
     updated = api.client_update(
@@ -60,7 +61,10 @@ def test_create_update_delete(sandbox, random_suffix):
 
 def test_validation_errors_come_back_on_dashboard_field_names(sandbox):
     with pytest.raises(api.ValidationFailed) as caught:
-        api.client_create(fields={**NEW_CLIENT, "dob": "2999-01-01", "phone_number": "call me"})
+        api.client_create(
+            fields={**NEW_CLIENT, "dob": "2999-01-01", "phone_number": "call me"},
+            idempotency_key="k",
+        )
     assert set(caught.value.errors) == {"dob", "phone_number"}
 
 

@@ -208,15 +208,19 @@ def test_the_audit_log_filters_in_place(
     )
     officer_session = Client()
     officer_session.force_login(officer)
-    officer_session.post(
+    opened = officer_session.get(f"/clients/{created['clientRef']}/edit/").context["form"]
+    saved = officer_session.post(
         f"/clients/{created['clientRef']}/edit/",
         {
             "first_name": "Bola",
             "last_name": f"Tinubu{random_suffix}",
             "dob": "1970-01-01",
             "city": "Ikeja",
+            "version": opened["version"].value(),
+            "base": opened["base"].value(),
         },
     )
+    assert saved.status_code == 302
     page.sign_in(manager)
     page.goto("/audit/")
     page.get_by_label("Action").select_option("client.update")
@@ -228,3 +232,27 @@ def test_the_audit_log_filters_in_place(
     entries.first.get_by_role("link", name=created["clientRef"]).click()
     expect(page.locator("#client-name")).to_contain_text("Bola")
     expect(page.get_by_text("Recent history")).to_be_visible()
+
+
+def test_a_too_large_upload_is_a_toast_and_the_input_stays(page, officer, settings, screenshot):
+    settings.MAX_REQUEST_BODY_MB = 1  # the live server runs in this process
+    page.console_allowed += ["status of 413", "Error Code 413"]  # the browser's and htmx's
+    page.sign_in(officer)
+    page.goto("/clients/new/")
+    form = page.locator("#client-form")
+    form.get_by_label("First name").fill("Chidinma")
+    form.get_by_label("Address").fill("4 Aba Road")
+    big = {
+        "name": "big.jpg",
+        "mimeType": "image/jpeg",
+        "buffer": b"\xff\xd8\xff" + bytes(1_500_000),
+    }
+    form.get_by_label("Upload a photo").set_input_files(big)  # no photo hosts: uploads only
+    form.get_by_role("button", name="Save").click()
+    toast = page.locator("#toasts .toast-body")
+    expect(toast).to_contain_text("The upload is too large (at most 1 MB at once")
+    expect(form.get_by_label("First name")).to_have_value("Chidinma")  # nothing swapped
+    expect(form.get_by_label("Address")).to_have_value("4 Aba Road")
+    expect(form.get_by_role("button", name="Save")).to_be_enabled()
+    expect(page.locator("#toasts .toast")).to_have_css("opacity", "1")  # faded in
+    screenshot(page, "client-create-too-large")

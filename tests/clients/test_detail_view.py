@@ -1,5 +1,7 @@
 """The client page: profile, lazily loaded tabs with their own paging, and failures per region."""
 
+import base64
+
 from dashboard.sandbox.seed import make_client
 
 REF = "CL-000017"
@@ -104,7 +106,8 @@ def test_controls_follow_the_role(viewer_client, officer_client, manager_client,
     assert "/edit/" in manager and "/delete/" in manager
 
 
-def test_api_values_are_escaped(viewer_client, sandbox, random_suffix):
+def test_api_values_are_escaped(viewer_client, sandbox, settings, random_suffix):
+    settings.IMAGE_URL_HOSTS = ["x.test"]  # so the hostile photo address reaches <img src>
     hostile = "<img src=x onerror=alert(1)>"
     created = sandbox.call(
         "POST",
@@ -124,3 +127,24 @@ def test_api_values_are_escaped(viewer_client, sandbox, random_suffix):
     assert hostile not in html and "<b>x</b>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert 'a.png&quot;onerror=&quot;alert(1)"' in html  # the quote cannot end the attribute
+
+
+def test_a_photo_is_shown_from_an_approved_host_only(viewer_client, sandbox, settings):
+    settings.IMAGE_URL_HOSTS = ["photos.example.test"]
+    approved = sandbox.create_client(image="https://photos.example.test/a.jpg")
+    elsewhere = sandbox.create_client(image="https://tracker.test/a.jpg")
+    shown = viewer_client.get(f"/clients/{approved['clientRef']}/").content.decode()
+    assert '<img src="https://photos.example.test/a.jpg"' in shown
+    assert "unapproved address" not in shown
+    hidden = viewer_client.get(f"/clients/{elsewhere['clientRef']}/").content.decode()
+    assert "tracker.test" not in hidden  # a browser would fetch it: the host would know
+    assert "Photo at an unapproved address is not shown." in hidden
+    assert '<span class="avatar-placeholder">TC</span>' in hidden
+
+
+def test_an_uploaded_photo_is_shown_without_any_approved_host(viewer_client, sandbox, settings):
+    settings.IMAGE_URL_HOSTS = []
+    uploaded = "data:image/png;base64," + base64.b64encode(b"a photo").decode()
+    created = sandbox.create_client(image=uploaded)
+    html = viewer_client.get(f"/clients/{created['clientRef']}/").content.decode()
+    assert f'<img src="{uploaded}"' in html and "unapproved address" not in html

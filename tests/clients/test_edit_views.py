@@ -2,11 +2,15 @@
 what the user sees, and that nothing typed is ever lost."""
 
 import base64
+import io
 import json
 
 import pytest
 
+from dashboard.api.records import client_from_api
 from dashboard.audit.models import AuditEntry
+from dashboard.clients.forms import initial_for
+from dashboard.clients.photos import photo_reencode
 
 VALID = {
     "first_name": "Ifeoma",
@@ -101,7 +105,10 @@ def test_htmx_create_redirects_the_whole_page(officer_client, sandbox, random_su
         ({"state": ""}, "state", "This field is required."),
     ],
 )
-def test_validation_happens_before_any_api_call(officer_client, sandbox, change, field, message):
+def test_validation_happens_before_any_api_call(
+    officer_client, sandbox, settings, change, field, message
+):
+    settings.IMAGE_URL_HOSTS = ["insecure.test"]  # so the form offers an Image URL field
     response = officer_client.post(
         "/clients/new/", {**VALID, **change}, headers={"HX-Request": "true"}
     )
@@ -128,10 +135,7 @@ def test_an_uploaded_photo_is_checked_by_content_and_sent_as_base64(
         "/clients/new/", {**VALID, "image_file": photo, "email": f"p.{random_suffix}@x.com"}
     )
     assert response.status_code == 302
-    assert (
-        posts(sandbox)[0]["body"]["image"]
-        == "data:image/png;base64," + base64.b64encode(PNG).decode()
-    )
+    assert posts(sandbox)[0]["body"]["image"] == photo_reencode(data=PNG).data_uri
 
 
 def test_an_accepted_photo_survives_another_fields_error(officer_client, sandbox):
@@ -141,7 +145,7 @@ def test_an_accepted_photo_survives_another_fields_error(officer_client, sandbox
     html = officer_client.post(
         "/clients/new/", {**VALID, "dob": "", "image_file": photo}
     ).content.decode()
-    kept = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    kept = photo_reencode(data=PNG).data_uri  # re-encoded: pixels only
     assert f'name="image_data" value="{kept}"' in html
     assert "The photo you chose is kept" in html
 
@@ -193,6 +197,8 @@ def test_an_api_outage_keeps_the_input_with_a_message_on_top(officer_client, san
 
 
 def edit_form(client) -> dict:
+    """What the edit form posts when opened on `client` (the API's JSON) and saved as is."""
+    opened = initial_for(client_from_api(client))
     return {
         "first_name": client["firstName"],
         "last_name": client["lastName"],
@@ -201,7 +207,13 @@ def edit_form(client) -> dict:
         "state": client["state"],
         "country": client["country"],
         "email": client["email"],
+        "version": opened["version"],
+        "base": opened["base"],
     }
+
+
+def hidden(html: str, name: str) -> str:
+    return html.split(f'name="{name}" value="', 1)[1].split('"', 1)[0].replace("&quot;", '"')
 
 
 def test_edit_sends_the_required_and_the_changed_fields_only(
@@ -313,29 +325,89 @@ def test_an_edit_page_that_cannot_load_the_client_shows_no_form(officer_client, 
     )
 
 
-def test_a_concurrent_change_is_not_overwritten_blindly(officer_client, sandbox, random_suffix):
+def test_a_concurrent_change_to_the_same_field_shows_both_values(
+    officer_client, sandbox, random_suffix
+):
     client = create_in_sandbox(sandbox, random_suffix)
     opened = officer_client.get(f"/clients/{client['clientRef']}/edit/").content.decode()
-    version = opened.split('name="version" value="', 1)[1].split('"', 1)[0]
-    assert version
+    version = hidden(opened, "version")
+    assert version == edit_form(client)["version"]
     sandbox.call(
         "PATCH",
         f"/v1/clients/{client['id']}",  # someone else saves first
         json={"firstName": "Kunle", "lastName": "Ade", "dob": "1979-09-09", "city": "Oyo"},
     )
-    data = {**edit_form(client), "city": "Ibadan", "version": version}
+    data = {**edit_form(client), "city": "Ibadan"}
     response = officer_client.post(f"/clients/{client['clientRef']}/edit/", data)
     html = response.content.decode()
-    assert response.status_code == 422
-    assert "Someone else changed this client" in html and 'value="Ibadan"' in html
+    assert response.status_code == 409
+    assert "Someone else saved this client" in html
+    assert '<td class="text-break">Oyo</td>' in html  # theirs, shown
+    assert 'value="Ibadan"' in html  # mine, kept in the form
     assert posts(sandbox, "PATCH")[-1]["body"]["city"] == "Oyo"  # ours was not sent
-    newer = html.split('name="version" value="', 1)[1].split('"', 1)[0]
-    assert newer != version
+    assert hidden(html, "version") != version
     again = officer_client.post(
-        f"/clients/{client['clientRef']}/edit/", {**data, "version": newer}
+        f"/clients/{client['clientRef']}/edit/",
+        {**data, "version": hidden(html, "version"), "base": hidden(html, "base")},
     )
     assert again.status_code == 302
-    assert posts(sandbox, "PATCH")[-1]["body"]["city"] == "Ibadan"
+    assert posts(sandbox, "PATCH")[-1]["body"]["city"] == "Ibadan"  # chosen after a look
+
+
+def test_a_second_save_after_a_conflict_never_reverts_the_other_change(
+    officer_client, sandbox, random_suffix
+):
+    client = create_in_sandbox(sandbox, random_suffix, city="Ikeja")
+    data = {**edit_form(client), "city": "Ikeja", "phone_number": "+234 803 111 2222"}
+    sandbox.call(  # someone else moves the client to Ibadan while our form is open
+        "PATCH",
+        f"/v1/clients/{client['id']}",
+        json={"firstName": "Kunle", "lastName": "Ade", "dob": "1979-09-09", "city": "Ibadan"},
+    )
+    html = officer_client.post(f"/clients/{client['clientRef']}/edit/", data).content.decode()
+    assert 'value="Ibadan"' in html and 'value="+234 803 111 2222"' in html
+    rebased = {
+        **data,
+        "city": "Ibadan",  # what the re-shown form now holds
+        "version": hidden(html, "version"),
+        "base": hidden(html, "base"),
+    }
+    assert officer_client.post(f"/clients/{client['clientRef']}/edit/", rebased).status_code == 302
+    body = posts(sandbox, "PATCH")[-1]["body"]
+    assert body["phoneNumber"] == "+234 803 111 2222" and "city" not in body
+    now = sandbox.call("GET", f"/v1/clients/{client['clientRef']}").json()["data"]
+    assert (now["city"], now["phoneNumber"]) == ("Ibadan", "+234 803 111 2222")
+
+
+@pytest.mark.parametrize("version", ["", "forged", None])
+def test_an_edit_without_the_right_version_is_refused(
+    officer_client, sandbox, random_suffix, version
+):
+    client = create_in_sandbox(sandbox, random_suffix)
+    data = {**edit_form(client), "city": "Kano"}
+    data.pop("base")
+    if version is None:
+        data.pop("version")
+    else:
+        data["version"] = version
+    response = officer_client.post(f"/clients/{client['clientRef']}/edit/", data)
+    assert response.status_code == 409
+    assert posts(sandbox, "PATCH") == []
+    assert 'value="Kano"' in response.content.decode()  # the input is kept
+
+
+def test_an_edit_whose_answer_is_lost_checks_before_saying_it_failed(
+    officer_client, sandbox, random_suffix, settings
+):
+    client = create_in_sandbox(sandbox, random_suffix)
+    settings.API_TIMEOUT = (1, 0.5)
+    sandbox.set_faults(lose_answer_rate=1, hang_seconds=1.5, methods="PATCH")
+    response = officer_client.post(
+        f"/clients/{client['clientRef']}/edit/", {**edit_form(client), "city": "Warri"}
+    )
+    assert response.status_code == 302  # read back: the change is there
+    entry = AuditEntry.objects.get(action="client.update")
+    assert entry.outcome == "success" and entry.details["answer"] == "lost"
 
 
 def test_remove_photo_clears_an_https_image(officer_client, sandbox, random_suffix):
@@ -372,3 +444,140 @@ def test_custom_data_must_be_real_json(officer_client, sandbox, constant):
         "/clients/new/", {**VALID, "custom_data": f'{{"x": {constant}}}'}
     ).content.decode()
     assert "not valid JSON" in html and posts(sandbox) == []
+
+
+# --- photos: uploads re-encoded, addresses only from approved hosts ------------------------
+
+
+def sent_image(sandbox, method="POST"):
+    """The photo the API received, opened with Pillow, and its raw bytes."""
+    from PIL import Image
+
+    uri = posts(sandbox, method)[-1]["body"]["image"]
+    data = base64.b64decode(uri.split(";base64,", 1)[1])
+    return Image.open(io.BytesIO(data)), data
+
+
+def upload(data: bytes, name: str = "photo.png"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="image/png")
+
+
+def test_what_rides_after_an_uploaded_image_never_reaches_the_api(
+    officer_client, sandbox, random_suffix
+):
+    hostile = PNG + b"<script>alert(1)</script>" + b"PK\x03\x04zip"
+    data = {**VALID, "image_file": upload(hostile), "email": f"p.{random_suffix}@x.com"}
+    assert officer_client.post("/clients/new/", data).status_code == 302
+    image, sent = sent_image(sandbox)
+    assert b"<script>" not in sent and b"PK\x03\x04" not in sent and image.size == (1, 1)
+
+
+def test_an_uploaded_photo_loses_its_location_and_is_at_most_1024_px(
+    officer_client, sandbox, random_suffix
+):
+    from PIL import ExifTags, Image
+
+    photo = Image.new("RGB", (3000, 2000), (20, 90, 160))
+    exif = photo.getexif()
+    exif.get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitude] = (6.0, 27.0, 14.0)
+    original = io.BytesIO()
+    photo.save(original, "JPEG", exif=exif, quality=60)
+    assert "exif" in Image.open(io.BytesIO(original.getvalue())).info
+    data = {
+        **VALID,
+        "image_file": upload(original.getvalue(), "me.jpg"),
+        "email": f"g.{random_suffix}@x.com",
+    }
+    assert officer_client.post("/clients/new/", data).status_code == 302
+    image, _ = sent_image(sandbox)
+    assert image.format == "JPEG" and "exif" not in image.info and image.size == (1024, 683)
+
+
+def test_a_png_header_followed_by_garbage_is_refused_with_a_message(officer_client, sandbox):
+    response = officer_client.post(
+        "/clients/new/", {**VALID, "image_file": upload(b"\x89PNG\r\n\x1a\n" + b"\x00junk" * 99)}
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert 'id="id_image_file_error"' in html and "or it is damaged" in html
+    assert posts(sandbox) == []
+
+
+def test_a_tampered_kept_photo_is_refused_and_no_longer_carried(officer_client, sandbox):
+    tampered = "data:image/png;base64," + base64.b64encode(PNG[:20] + b"tampered").decode()
+    response = officer_client.post("/clients/new/", {**VALID, "image_data": tampered})
+    html = response.content.decode()
+    assert response.status_code == 422 and "The kept photo is damaged" in html
+    assert tampered not in html and "The photo you chose is kept" not in html
+    assert posts(sandbox) == []
+
+
+def test_a_kept_photo_is_re_encoded_before_it_is_sent(officer_client, sandbox, random_suffix):
+    carried = "data:image/png;base64," + base64.b64encode(PNG + b"<script>").decode()
+    data = {**VALID, "image_data": carried, "email": f"k.{random_suffix}@x.com"}
+    assert officer_client.post("/clients/new/", data).status_code == 302
+    assert posts(sandbox)[0]["body"]["image"] == photo_reencode(data=PNG).data_uri
+
+
+def test_an_image_url_on_an_unapproved_host_is_refused_naming_the_approved_ones(
+    officer_client, sandbox, settings
+):
+    settings.IMAGE_URL_HOSTS = ["photos.example.test", "*.cdn.example.test"]
+    form = officer_client.get("/clients/new/").content.decode()
+    assert "An https:// address on photos.example.test, *.cdn.example.test" in form
+    response = officer_client.post(
+        "/clients/new/", {**VALID, "image_url": "https://tracker.test/pixel.png"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 422 and 'id="id_image_url_error"' in html
+    assert "Photos are accepted only from photos.example.test, *.cdn.example.test" in html
+    assert posts(sandbox) == []
+
+
+def test_an_image_url_on_an_approved_host_is_sent(
+    officer_client, sandbox, settings, random_suffix
+):
+    settings.IMAGE_URL_HOSTS = ["photos.example.test"]
+    url = "https://photos.example.test/ifeoma.jpg"
+    data = {**VALID, "image_url": url, "email": f"u.{random_suffix}@x.com"}
+    assert officer_client.post("/clients/new/", data).status_code == 302
+    assert posts(sandbox)[0]["body"]["image"] == url
+
+
+def test_without_approved_hosts_the_create_form_takes_uploads_only(
+    officer_client, sandbox, settings, random_suffix
+):
+    settings.IMAGE_URL_HOSTS = []
+    form = officer_client.get("/clients/new/").content.decode()
+    assert 'name="image_url"' not in form and 'name="image_file"' in form
+    data = {
+        **VALID,
+        "image_url": "https://tracker.test/p.png",
+        "email": f"n.{random_suffix}@x.com",
+    }
+    assert officer_client.post("/clients/new/", data).status_code == 302
+    assert posts(sandbox)[0]["body"]["image"] is None  # a forged field is not read
+
+
+def test_an_unchanged_photo_address_never_blocks_editing_other_fields(
+    officer_client, sandbox, settings, random_suffix
+):
+    settings.IMAGE_URL_HOSTS = []
+    old = "https://old-photos.example.test/k.jpg"
+    client = create_in_sandbox(sandbox, random_suffix, image=old)
+    url = f"/clients/{client['clientRef']}/edit/"
+    form = officer_client.get(url).content.decode()
+    assert f'value="{old}"' in form and "New photos are uploads only" in form
+
+    changed = officer_client.post(
+        url, {**edit_form(client), "image_url": "https://new.test/k.jpg"}
+    )
+    assert changed.status_code == 422
+    assert "Photos are accepted as uploads only" in changed.content.decode()
+    assert posts(sandbox, "PATCH") == []
+
+    saved = officer_client.post(url, {**edit_form(client), "image_url": old, "city": "Ibadan"})
+    assert saved.status_code == 302
+    assert "image" not in posts(sandbox, "PATCH")[-1]["body"]  # the photo stays as it was

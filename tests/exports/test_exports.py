@@ -36,7 +36,7 @@ def test_exporting_every_client_matches_the_api(manager_client, sandbox):
     response = manager_client.get("/clients/export.csv")
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"
     assert re.fullmatch(
         r'attachment; filename="clients-\d{8}-\d{4}\.csv"', response["Content-Disposition"]
     )

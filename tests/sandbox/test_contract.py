@@ -1,4 +1,4 @@
-"""The sandbox over real HTTP serves the wire contract of ../shared/api/clients-api.md."""
+"""The sandbox over real HTTP serves the wire contract of dashboard/api/CONTRACT.md."""
 
 import json
 import time
@@ -294,6 +294,7 @@ def test_requests_log_records_calls_for_tests(sandbox, api):
             "path": "/v1/clients",
             "query": {"page": "3", "perPage": "7"},
             "body": None,
+            "idempotency_key": None,
         }
     ]
 
@@ -302,3 +303,48 @@ def test_digits_inside_a_word_do_not_match_phones(api):
     seeded = api("GET", "/v1/clients/CL-000017").json()["data"]
     digits = seeded["phoneNumber"][-6:]
     assert api("GET", f"/v1/clients/Tag{digits}").json()["data"] == []
+
+
+# --- Idempotency-Key and lost answers ------------------------------------------------
+
+
+def test_a_repeated_idempotency_key_answers_the_first_client_without_a_twin(api, random_suffix):
+    body = {**NEW_CLIENT, "email": f"once.{random_suffix}@example.com"}
+    headers = {"Idempotency-Key": f"key-{random_suffix}"}
+    first = api("POST", "/v1/clients", json=body, headers=headers)
+    again = api("POST", "/v1/clients", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["data"]["id"] == first.json()["data"]["id"]
+    matches = api("GET", f"/v1/clients/once.{random_suffix}@example.com").json()["data"]
+    assert len(matches) == 1
+
+
+def test_an_idempotency_key_reused_with_another_body_is_refused(api, random_suffix):
+    headers = {"Idempotency-Key": f"key-{random_suffix}"}
+    api("POST", "/v1/clients", json={**NEW_CLIENT, "firstName": "One"}, headers=headers)
+    other = api("POST", "/v1/clients", json={**NEW_CLIENT, "firstName": "Two"}, headers=headers)
+    assert other.status_code == 422
+
+
+def test_the_sandbox_can_ignore_idempotency_keys_like_some_apis(sandbox, api, random_suffix):
+    sandbox.set_faults(ignore_idempotency=1)
+    body = {**NEW_CLIENT, "lastName": f"Twin{random_suffix}"}
+    headers = {"Idempotency-Key": f"key-{random_suffix}"}
+    ids = {api("POST", "/v1/clients", json=body, headers=headers).json()["data"]["id"]}
+    ids.add(api("POST", "/v1/clients", json=body, headers=headers).json()["data"]["id"])
+    assert len(ids) == 2
+
+
+def test_a_lost_answer_still_carries_out_the_request(sandbox, api, random_suffix):
+    sandbox.set_faults(lose_answer_rate=1, hang_seconds=2, methods="POST")
+    body = {**NEW_CLIENT, "lastName": f"Lost{random_suffix}"}
+    with pytest.raises(requests.Timeout):
+        requests.post(
+            f"{sandbox.url}/v1/clients",
+            json=body,
+            headers={"Authorization": f"Bearer {sandbox.api_key}"},
+            timeout=0.5,
+        )
+    sandbox.clear_faults()
+    assert len(api("GET", f"/v1/clients/Lost{random_suffix}").json()["data"]) == 1

@@ -8,6 +8,8 @@ from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from dashboard.clients.photos import photo_url_allowed
+
 register = template.Library()
 
 DATE_FORMAT = "d M Y"  # 02 Apr 1988
@@ -92,8 +94,9 @@ def pretty_json(value) -> str:
 
 @register.filter
 def safe_image(url: str | None) -> str:
-    """Only an https URL or a data:image URI may become an <img src>."""
-    if url and (url.startswith("https://") or url.startswith("data:image/")):
+    """Only a data:image URI, or an https URL on settings.IMAGE_URL_HOSTS, may become an
+    <img src>: any other host would learn which client a member of staff opened."""
+    if url and (url.startswith("data:image/") or photo_url_allowed(url)):
         return url
     return ""
 

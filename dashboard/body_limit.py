@@ -1,17 +1,12 @@
 """Request bodies over settings.MAX_REQUEST_BODY_MB are refused before anything reads them."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django_htmx.middleware import HtmxDetails
+from django.http import HttpResponse
 
-from dashboard.regions import error_page, vary_on_htmx
+from dashboard.regions import HtmxHttpRequest, error_page, vary_on_htmx
 
 # The limit, for our JavaScript's toast (static/js/dashboard.js): "at most 4 MB".
 LIMIT_HEADER = "Dashboard-Body-Limit"
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails  # set by HtmxMiddleware, which runs before this one
 
 
 class BodySizeLimit:

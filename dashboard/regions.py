@@ -16,10 +16,18 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
 from dashboard import api
 
 T = TypeVar("T")
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request once django-htmx's middleware (always installed) has run."""
+
+    htmx: HtmxDetails
+
 
 FRAGMENT_HEADER = "Dashboard-Fragment"
 

@@ -101,6 +101,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, static files and errors included, carries the request id,
+    # and every log line of the request names it (monitoring/tracing.py).
+    "dashboard.monitoring.tracing.RequestTracing",
     "django.middleware.security.SecurityMiddleware",
     # After whitenoise (inserted below): static files keep their far-future caching.
     "dashboard.headers.NoStore",
@@ -109,6 +112,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Before anything that reads the body (CSRF reads request.POST) or the session.
     "dashboard.body_limit.BodySizeLimit",
+    # /healthz and /readyz are answered here, before anything reads the session from the
+    # database: they must answer (or report) while the database is down.
+    "dashboard.monitoring.health.AnswerProbesEarly",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,7 +129,10 @@ MIDDLEWARE = [
 ]
 
 if not DEBUG:  # static files without a separate web server (runserver serves them in the demo)
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 # The tests' gunicorn adds a page that crashes (tests/crash_urls.py), to check a 500's headers.
 ROOT_URLCONF = env.str("ROOT_URLCONF", default="dashboard.urls")
@@ -150,10 +159,28 @@ TEMPLATES = [
 # Form fields render through templates/django/forms/field.html (Bootstrap markup).
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
+# The demo: SQLite and a memory cache per process. Production: PostgreSQL and Redis,
+# shared by every instance (README, "Deploying").
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'dashboard.sqlite3'}")
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # libpq waits for an unreachable host as long as TCP does (minutes); a URL's own
+    # ?connect_timeout= wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue for the lock instead of failing: a transaction that reads and then
+    # writes (the sign-in throttle's count) would otherwise hit "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's own RedisCache, but Redis down means misses, not errors (dashboard/cache.py).
+    CACHES["default"]["BACKEND"] = "dashboard.cache.TolerantRedisCache"
+    # Sessions in the database, read through the cache: a Redis restart signs nobody
+    # out, and while Redis is down they are read from the database. Not with a memory
+    # cache: each process would keep its own copy, and a sign-out in one would leave
+    # the session alive in the others.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -243,6 +270,8 @@ if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Plain http is answered with a redirect, and browsers told to use https only.
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # A load balancer probes each instance directly, in plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     # Only allows a submission to the browsers' preload list; it does not submit.
@@ -280,14 +309,31 @@ else:
 # that holds the API key, such as urllib3's request headers.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.reporting.SecretHidingReporterFilter"
 
+# --- Operating it (dashboard/monitoring/) ----------------------------------------
+# /readyz asks the Clients API at most once per this many seconds per process.
+READYZ_API_CACHE_SECONDS = env.float("READYZ_API_CACHE_SECONDS", default=5.0)
+# "text": readable lines; "json": one JSON object per line, for a log collector. Either
+# way every line names its request's id, and no line names a URL path (monitoring/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'text' or 'json'.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {
+        "request_id": {"()": "dashboard.monitoring.logs.RequestIdFilter"},
+        "routes_not_paths": {"()": "dashboard.monitoring.logs.RoutesNotPaths"},
+    },
+    "formatters": {
+        "text": {"()": "dashboard.monitoring.logs.TextLines"},
+        "json": {"()": "dashboard.monitoring.logs.JsonLines"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "routes_not_paths"],
             "level": env.str("LOG_LEVEL", default="INFO"),
         }
     },
@@ -296,6 +342,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "axes": {"level": "WARNING"},  # not a line per successful sign-in
+        # Its DEBUG lines name each API path: client references and search terms.
+        "urllib3": {"level": "INFO"},
     },
 }
 

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from dashboard.access import views as access_views
 from dashboard.access.guards import signed_in
+from dashboard.monitoring import health
 
 urlpatterns = [
     # The client list is the home page.
@@ -20,6 +21,9 @@ urlpatterns = [
         name="admin_password_change",
     ),
     path("admin/", admin.site.urls),
+    # For load balancers and operators, without sign-in (monitoring/health.py).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
 
 handler403 = "dashboard.regions.forbidden"

@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+from contextlib import suppress
 
 CANARY = f"sk_canary_{secrets.token_hex(16)}"
 canary_leaks: list[str] = []
@@ -14,18 +15,23 @@ def scan(where: str, text: str | bytes) -> None:
 
 
 class LeakLog(logging.Handler):
-    """Records any log line, at any level, that contains the key."""
+    """Records any log line, at any level, that contains the key: as the message and as
+    the JSON line LOG_FORMAT=json would print (its fields, the whole traceback)."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
 
     def emit(self, record: logging.LogRecord) -> None:
+        from dashboard.monitoring.logs import JsonLines  # Django is set up by now
+
         try:
             text = record.getMessage()
         except Exception:
             text = str(record.msg)
         if record.exc_info and record.exc_info[1] is not None:
             text += repr(record.exc_info[1])
+        with suppress(Exception):  # a record whose message could not render either
+            text += JsonLines().format(record)
         scan(f"log {record.name}: {text[:200]}", text)
 
 

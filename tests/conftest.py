@@ -79,6 +79,29 @@ def sandbox(sandbox_process: SandboxProcess, settings) -> SandboxProcess:
     sandbox_process.clear_faults()
 
 
+# --- PostgreSQL and Redis (skipped without them, except under CI=true) ------------------
+
+
+@pytest.fixture
+def redis_server():
+    """A throwaway redis-server on a free port (tests/services.py)."""
+    from tests.services import start_redis
+
+    server = start_redis()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def postgres_server():
+    """A throwaway PostgreSQL with an empty `dashboard` database (tests/services.py)."""
+    from tests.services import start_postgres
+
+    server = start_postgres()
+    yield server
+    server.remove()
+
+
 # --- staff ---------------------------------------------------------------------------
 
 PASSWORD = "correct-horse-battery"

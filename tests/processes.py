@@ -133,6 +133,7 @@ class DashboardProcess:
     url: str
     process: subprocess.Popen
     env: dict
+    access_log: Path | None = None
 
     def signed_in(self, username: str, password: str) -> requests.Session:
         session = requests.Session()
@@ -166,13 +167,21 @@ def start_dashboard(
     api_key: str,
     staff: dict[str, str],
     env: dict | None = None,
-    threads: int = 4,
+    threads: int = 8,
+    prepare: bool = True,
+    log_path: Path | None = None,
 ) -> DashboardProcess:
     """Deploy as the README says: migrate a fresh database, collect static files, create
-    `staff` (username -> role), and serve with gunicorn."""
+    `staff` (username -> role), and serve with gunicorn and its configuration
+    (dashboard/gunicorn_conf.py): one worker of `threads` threads unless `env` says
+    otherwise. Another instance on the same database and `folder` passes prepare=False:
+    migrations and staff are made once. `log_path`: the dashboard's own log lines (its
+    stderr) go to that file, for a test to read, instead of the suite's output."""
     port = free_port()
     environment = {
         **os.environ,
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": str(threads),
         "DEBUG": "False",
         "SECRET_KEY": "test-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -187,42 +196,61 @@ def start_dashboard(
     }
     environment.pop("DJANGO_SETTINGS_MODULE", None)
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=environment, check=True)
-    subprocess.run(
-        [*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=environment, check=True
-    )
-    for username, role in staff.items():
+    if prepare:
+        subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=environment, check=True)
         subprocess.run(
-            [*manage, "createstaff", username, "--role", role, "--password-env", "STAFF_PASSWORD"],
+            [*manage, "collectstatic", "--noinput", "-v", "0"],
             cwd=ROOT,
             env=environment,
             check=True,
-            capture_output=True,
         )
+        for username, role in staff.items():
+            subprocess.run(
+                [
+                    *manage,
+                    "createstaff",
+                    username,
+                    "--role",
+                    role,
+                    "--password-env",
+                    "STAFF_PASSWORD",
+                ],
+                cwd=ROOT,
+                env=environment,
+                check=True,
+                capture_output=True,
+            )
+    access_log = folder / f"access-{port}.log"
+    log_file = log_path.open("ab") if log_path else None
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            "python:dashboard.gunicorn_conf",
             "dashboard.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            str(threads),
             "--log-level",
             "warning",
+            "--access-logfile",
+            str(access_log),  # read by tests, kept out of their output
         ],
         cwd=ROOT,
         env=environment,
+        stderr=log_file,
     )
+    if log_file is not None:
+        log_file.close()  # gunicorn writes to its own copy
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             requests.get(f"{url}/accounts/login/", timeout=2)
-            return DashboardProcess(url=url, process=process, env=environment)
+            return DashboardProcess(
+                url=url, process=process, env=environment, access_log=access_log
+            )
         except requests.ConnectionError:
             if process.poll() is not None:
                 raise RuntimeError("gunicorn exited") from None

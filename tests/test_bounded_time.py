@@ -77,3 +77,48 @@ def test_the_readme_states_the_worst_case():
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert "API_CALL_DEADLINE" in readme and "API_REQUEST_BUDGET" in readme
+
+
+def test_a_slow_api_never_takes_every_thread(tmp_path):
+    """4 threads, at most 2 API calls at once: 4 requests stuck on the API leave room."""
+    drip = DripServer(interval=0.2, max_seconds=20)
+    dashboard = start_dashboard(
+        tmp_path,
+        api_url=drip.url,
+        api_key=CANARY,
+        staff={"vera": "Viewer"},
+        env={
+            "API_TIMEOUT": "1,1",
+            "API_CALL_DEADLINE": str(DEADLINE),
+            "API_CONCURRENT_CALLS": "2",
+        },
+        threads=4,
+    )
+    try:
+        session = dashboard.signed_in("vera", "a-long-test-password")
+        statuses: list[int] = []
+
+        def stuck_page() -> None:
+            own = requests.Session()
+            own.cookies.update(session.cookies)
+            statuses.append(own.get(f"{dashboard.url}/clients/", timeout=60).status_code)
+
+        threads = [threading.Thread(target=stuck_page) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while drip.requests < 2:  # two hold the process's two API slots
+            assert time.monotonic() < deadline, "the stuck requests never reached the API"
+            time.sleep(0.02)
+        started = time.monotonic()
+        assert requests.get(f"{dashboard.url}/accounts/login/", timeout=10).status_code == 200
+        # The other two gave up on a slot within half a second; without the cap all four
+        # threads would wait out the 3 s deadline first.
+        assert time.monotonic() - started < DEADLINE / 2
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(statuses) == [503, 503, 503, 503]
+        assert drip.requests == 2
+    finally:
+        dashboard.stop()
+        drip.close()

@@ -63,9 +63,8 @@ def failure_count_add(*, scope: Scope, key: str, limit: int) -> bool:
             count.failures, count.counting_since, count.locked_until = 0, now, None
             count.expires_at = now + cool_off
         elif count.locked_until is not None:
-            return (
-                False  # locked already: an attempt that slipped past the check counts for nothing
-            )
+            # Locked already: an attempt that slipped past the check counts for nothing.
+            return False
         count.failures += 1
         if count.failures >= limit:
             count.locked_until = count.expires_at = now + cool_off

@@ -14,6 +14,7 @@ from .clients import (
     client_update,
     clients_pages,
 )
+from .context import RequestTrace, current_trace, serving_request
 from .errors import (
     ApiError,
     BadResponse,
@@ -41,6 +42,7 @@ __all__ = [
     "OutcomeUnknown",
     "Page",
     "RateLimited",
+    "RequestTrace",
     "SearchResult",
     "Unavailable",
     "ValidationFailed",
@@ -55,5 +57,7 @@ __all__ = [
     "client_search",
     "client_update",
     "clients_pages",
+    "current_trace",
     "release_session",
+    "serving_request",
 ]

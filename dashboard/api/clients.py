@@ -293,19 +293,23 @@ def _writes(send: Callable[[], Any]) -> Any:
             API_TO_FIELD.get(key, key): value for key, value in failure.errors.items()
         }
         raise
-    try:
-        with understood("a write's answer"):
-            return unwrap_data(body)
-    except errors.BadResponse:
-        raise errors.OutcomeUnknown() from None  # it succeeded, saying something unreadable
+    with done_but_unreadable():
+        return unwrap_data(body)
 
 
 def _written_client(data: Any) -> Client:
-    """The client a successful write sent back; unreadable, the write's outcome is unknown."""
+    """The client a successful write sent back."""
+    with done_but_unreadable():
+        if not isinstance(data, Mapping):
+            raise errors.BadResponse(f"{describe_shape(data)} for a write")
+        return client_from_api(data)
+
+
+@contextmanager
+def done_but_unreadable() -> Iterator[None]:
+    """A write the API says succeeded, answered unreadably: its outcome is unknown."""
     try:
         with understood("a write's answer"):
-            if not isinstance(data, Mapping):
-                raise errors.BadResponse(f"{describe_shape(data)} for a write")
-            return client_from_api(data)
+            yield
     except errors.BadResponse:
         raise errors.OutcomeUnknown() from None

@@ -13,7 +13,7 @@ one dashboard request makes, so no page waits longer than API_REQUEST_BUDGET.
 And a slow API never takes every worker thread: at most API_CONCURRENT_CALLS calls
 wait on it at once in a process (keep it below gunicorn's threads per worker), so
 sign-in, the audit log and health checks still find a free thread. A call that
-finds no free slot within a second gives up at once with a retryable message.
+finds no free slot within half a second gives up with a retryable message.
 """
 
 import http.client
@@ -31,8 +31,16 @@ from urllib3.exceptions import ConnectTimeoutError
 _local = threading.local()
 
 
+MIN_CALL_SECONDS = 0.1  # less than this left is not worth a call
+SLOT_WAIT_SECONDS = 0.5
+
+
 class OutOfTime(Exception):
     """The dashboard request has spent its API budget: no call is started."""
+
+
+class NoSlot(Exception):
+    """API_CONCURRENT_CALLS calls are already waiting on the API in this process."""
 
 
 def remaining() -> float | None:
@@ -52,12 +60,8 @@ def request_budget(seconds: float) -> Iterator[None]:
         _local.budget_end = previous
 
 
-class NoSlot(Exception):
-    """API_CONCURRENT_CALLS calls are already waiting on the API in this process."""
-
-
 @contextmanager
-def call_deadline(seconds: float) -> Iterator[float]:
+def call_deadline(seconds: float) -> Iterator[None]:
     """The deadline of one call: `seconds` from now, or sooner if the request's budget ends.
     Holds one of the process's API_CONCURRENT_CALLS slots while it lasts."""
     end = time.monotonic() + seconds
@@ -72,14 +76,12 @@ def call_deadline(seconds: float) -> Iterator[float]:
     previous = getattr(_local, "deadline", None)
     _local.deadline = end
     try:
-        yield end
+        yield
     finally:
         _local.deadline = previous
         slots.release()
 
 
-MIN_CALL_SECONDS = 0.1  # less than this left is not worth a call
-SLOT_WAIT_SECONDS = 1.0
 _slots_lock = threading.Lock()
 _slots_by_size: dict[int, threading.BoundedSemaphore] = {}
 

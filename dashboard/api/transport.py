@@ -18,7 +18,9 @@ A write whose answer is lost raises `OutcomeUnknown`: the caller checks.
 
 import json
 import logging
+import re
 import threading
+import time
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -37,7 +39,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
-from . import deadlines, errors
+from . import context, deadlines, errors
 from .envelopes import error_fields, error_message
 
 logger = logging.getLogger(__name__)
@@ -206,9 +208,42 @@ def _decode(content: bytes) -> Any:
     if not content:
         return None
     try:
-        return json.loads(content, parse_float=Decimal)
+        decoded = json.loads(content, parse_float=Decimal)
     except (ValueError, RecursionError):  # not JSON, 4,300+ digit integers, 1,000-deep nesting
         return _NOT_JSON
+    if _ESCAPED_SURROGATE.search(content):  # rare: only then is every string looked at
+        decoded = _without_lone_surrogates(decoded)
+    return decoded
+
+
+# JSON can escape half of a UTF-16 pair alone ("\ud800"): Python keeps it in the str,
+# and no page or file can be encoded with it. Pairs were already joined by the parser.
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """The decoded JSON with each lone surrogate replaced by U+FFFD, walked without recursion."""
+
+    def fixed(item: Any) -> Any:
+        return _LONE_SURROGATE.sub("\ufffd", item) if isinstance(item, str) else item
+
+    root = [fixed(value)]
+    pending = [root]
+    while pending:
+        container = pending.pop()
+        if isinstance(container, list):
+            for index, item in enumerate(container):
+                container[index] = fixed(item)
+                if isinstance(item, dict | list):
+                    pending.append(item)
+        else:
+            for key in list(container):
+                item = container.pop(key)
+                container[fixed(key)] = fixed(item)
+                if isinstance(item, dict | list):
+                    pending.append(item)
+    return root[0]
 
 
 _NOT_JSON = object()
@@ -229,9 +264,13 @@ def request(
     `path` is already URL-encoded. `endpoint` names the call in logs without
     its path values (references and search terms are personal data).
     """
+    started = time.perf_counter()  # the wait for a slot counts: the page waited on the API
     try:
         with deadlines.call_deadline(settings.API_CALL_DEADLINE):
-            status, content, response = _send(method, path, endpoint, params, body, headers)
+            try:
+                status, content, response = _send(method, path, endpoint, params, body, headers)
+            finally:  # the request's Server-Timing and access line (context.py)
+                context.record_call(time.perf_counter() - started)
     except deadlines.OutOfTime:
         logger.warning("No time left in this request for a Clients API call: %s", endpoint)
         raise errors.Unavailable(
@@ -264,13 +303,16 @@ def _send(method, path, endpoint, params, body, headers):
             settings.API_BASE_URL + path,
             params=params,
             json=body,
-            headers=headers,
+            headers=context.with_request_id(headers),
             timeout=settings.API_TIMEOUT,
             allow_redirects=False,
             stream=True,  # the body is read by _read_body, capped
         )
         with response:
-            return response.status_code, _read_body(response, endpoint), response
+            try:
+                return response.status_code, _read_body(response, endpoint), response
+            except errors.BadResponse as too_large:
+                raise _unknown_if_write(method, too_large) from None  # it may have been done
     except requests.ConnectTimeout:
         raise _timed_out(endpoint) from None  # nothing was sent
     except requests.Timeout:

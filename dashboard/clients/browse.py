@@ -1,6 +1,6 @@
 """Reading clients: the searchable list, the detail page, and its Loans/Deposits tabs."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from dashboard.audit.models import AuditEntry
 from dashboard.paging import Paging, build_pager, page_of, read_paging, with_query
 from dashboard.regions import (
     Fetched,
+    HtmxHttpRequest,
     api_problem,
     error_status,
     fetch,
@@ -29,7 +30,7 @@ HISTORY_ENTRIES = 10
 
 @require_GET
 @requires("view_clients")
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: HtmxHttpRequest) -> HttpResponse:
     term = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
     paging = read_paging(request.GET)
     path = reverse("clients:list")
@@ -65,7 +66,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("view_clients")
-def client_detail(request: HttpRequest, client_ref: str) -> HttpResponse:
+def client_detail(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
     tab = request.GET.get("tab", "loans")
     tab = tab if tab in TABS else "loans"
     paging = read_paging(request.GET)
@@ -94,10 +95,10 @@ def client_detail(request: HttpRequest, client_ref: str) -> HttpResponse:
 
 @require_GET
 @requires("view_clients")
-def client_tab(request: HttpRequest, client_ref: str, tab: str) -> HttpResponse:
+def client_tab(request: HtmxHttpRequest, client_ref: str, tab: str) -> HttpResponse:
     """One tab's region for htmx; a plain visit goes to the full page on that tab."""
     paging = read_paging(request.GET)
-    if not getattr(request, "htmx", False):
+    if not request.htmx:
         return vary_on_htmx(
             redirect(
                 with_query(

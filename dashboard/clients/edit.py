@@ -11,7 +11,7 @@ back before saying anything.
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,45 +21,54 @@ from dashboard.access.guards import requires
 from dashboard.api.clients import REQUIRED_ON_UPDATE
 from dashboard.audit.models import Action
 from dashboard.audit.trail import record
-from dashboard.regions import api_problem, error_status, navigate, posted, render_page
+from dashboard.regions import (
+    HtmxHttpRequest,
+    api_problem,
+    error_status,
+    navigate,
+    posted,
+    render_page,
+)
 
 from .forms import COUNTRIES, NIGERIAN_STATES, ClientForm, FieldConflict, current_values
 from .forms import initial_for as form_initial
-from .lookups import client_matching, created_by, forget, remember_create
+from .lookups import clients_matching, created_by, created_since, forget, request_key_digest
 from .references import client_url
 
 
 @require_http_methods(["GET", "POST"])
 @requires("create_client")
-def client_create(request: HttpRequest) -> HttpResponse:
+def client_create(request: HtmxHttpRequest) -> HttpResponse:
     form = ClientForm(posted(request), request.FILES or None, creating=True)
     context: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid():
-        key = form.cleaned_data["request_key"]
-        already = created_by(user_id=request.user.pk, request_key=key)
+        key = request_key_digest(
+            user_id=request.user.pk, request_key=form.cleaned_data["request_key"]
+        )
+        already = created_by(user_id=request.user.pk, request_key=form.cleaned_data["request_key"])
         if already:  # this very form was saved before: never a twin
             messages.info(request, f"This client was already created as {already}.")
             return navigate(request, client_url("detail", already) or reverse("clients:list"))
         fields = form.api_fields()
         changes = {name: {"old": None, "new": value} for name, value in fields.items() if value}
+        audit = {"changes": audit_safe(changes), "details": {"request_key": key}}
         started = timezone.now()
         try:
             client = api.client_create(fields=fields, idempotency_key=key)
         except api.OutcomeUnknown as error:
             found = created_after_all(fields, since=started)
-            record(
-                request,
-                Action.CLIENT_CREATE,
-                client_id=found.client.id if found.client else "",
-                client_ref=found.ref,
-                error=None if found.client else error,
-                changes=audit_safe(changes),
-                details={"answer": "lost", "checked": found.summary},
-            )
-            if not found.client:
+            audit["details"] |= {"answer": "lost", "checked": found.summary}
+            if not found.made_by_this_save:
+                record(request, Action.CLIENT_CREATE, error=error, client_ref=found.ref, **audit)
                 context["found"] = found  # the form says what the check found, input kept
             else:
-                remember_create(user_id=request.user.pk, request_key=key, client_ref=found.ref)
+                record(
+                    request,
+                    Action.CLIENT_CREATE,
+                    client_id=found.client.id,
+                    client_ref=found.ref,
+                    **audit,
+                )
                 messages.warning(
                     request,
                     f"The Clients API did not confirm the new client, but {found.ref} was "
@@ -67,16 +76,15 @@ def client_create(request: HttpRequest) -> HttpResponse:
                 )
                 return navigate(request, found.url or list_noting(request))
         except api.ApiError as error:
-            record(request, Action.CLIENT_CREATE, error=error, changes=audit_safe(changes))
+            record(request, Action.CLIENT_CREATE, error=error, **audit)
             show_api_error(form, error)
         else:
-            remember_create(user_id=request.user.pk, request_key=key, client_ref=client.client_ref)
             record(
                 request,
                 Action.CLIENT_CREATE,
                 client_id=client.id,
                 client_ref=client.client_ref,
-                changes=audit_safe(changes),
+                **audit,
             )
             messages.success(request, f"Created {client.full_name} ({client.client_ref}).")
             return navigate(
@@ -89,7 +97,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("change_client")
-def client_edit(request: HttpRequest, client_ref: str) -> HttpResponse:
+def client_edit(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
     action = reverse("clients:edit", args=[client_ref])
     try:
         client = api.client_get(client_ref=client_ref)  # just before the PATCH, on a Save
@@ -120,7 +128,7 @@ def client_edit(request: HttpRequest, client_ref: str) -> HttpResponse:
 
 @require_POST
 @requires("delete_client")
-def client_delete(request: HttpRequest, client_ref: str) -> HttpResponse:
+def client_delete(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
     try:
         client = api.client_get(client_ref=client_ref)
         api.client_delete(client_id=client.id)
@@ -159,7 +167,7 @@ def client_delete(request: HttpRequest, client_ref: str) -> HttpResponse:
 
 
 def save_changes(
-    request: HttpRequest, form: ClientForm, client: api.Client, client_ref: str
+    request: HtmxHttpRequest, form: ClientForm, client: api.Client, client_ref: str
 ) -> HttpResponse | None:
     """PATCH what the user changed; a response on success, None to show the form again."""
     changes = form.changes()
@@ -174,13 +182,16 @@ def save_changes(
     try:
         updated = api.client_update(client_id=client.id, fields=fields)
     except api.OutcomeUnknown as error:
-        updated = saved_after_all(client_ref, fields)
+        updated, checked = saved_after_all(client_ref, fields)
         if updated is None:
             record(request, Action.CLIENT_UPDATE, error=error, **audit)
             form.add_error(
                 None,
                 f"{error.message} Reading the client back did not show your changes: they "
-                "were not saved. Your input is kept: press Save to try again.",
+                "were not saved. Your input is kept: press Save to try again."
+                if checked
+                else f"{error.message} It could not be checked: reload the client to see "
+                "whether your changes are there before saving again. Your input is kept.",
             )
             return None
         audit["details"] = {"answer": "lost", "checked": "read back: saved"}
@@ -196,22 +207,29 @@ def save_changes(
     return navigate(request, detail)
 
 
-def saved_after_all(client_ref: str, fields: dict[str, Any]) -> api.Client | None:
-    """After a PATCH whose answer was lost: the client, if it now holds what was sent."""
+def saved_after_all(client_ref: str, fields: dict[str, Any]) -> tuple[api.Client | None, bool]:
+    """After a PATCH whose answer was lost: (the client if it now holds what was sent,
+    whether it could be read back at all)."""
     try:
         client = api.client_get(client_ref=client_ref)
     except api.ApiError:
-        return None
+        return None, False
     now = current_values(client)
     sent = {name: value for name, value in fields.items() if name in now}
-    return client if all(now[name] == value for name, value in sent.items()) else None
+    return (client if all(now[name] == value for name, value in sent.items()) else None), True
 
 
 class Found:
-    """What a check after a lost create found: the client, none, or no answer."""
+    """What the check after a lost create found: the client, none, or no answer."""
 
-    def __init__(self, client: api.Client | None = None, *, checked: bool = True) -> None:
-        self.client, self.checked = client, checked
+    def __init__(
+        self, client: api.Client | None = None, *, recent: bool | None = None, checked=True
+    ) -> None:
+        self.client, self.recent, self.checked = client, recent, checked
+
+    @property
+    def made_by_this_save(self) -> bool:
+        return self.client is not None and self.recent is True
 
     @property
     def ref(self) -> str:
@@ -224,16 +242,22 @@ class Found:
     @property
     def summary(self) -> str:
         if self.client:
-            return f"found {self.ref}"
+            return f"found {self.ref}" + ("" if self.recent else ", age unknown")
         return "none found" if self.checked else "could not check"
 
 
 def created_after_all(fields: dict[str, Any], *, since) -> Found:
-    """After a create whose answer was lost: look for the client it would have made."""
+    """After a create whose answer was lost: look for the client it would have made.
+    One created since the Save is it; one the API gives no date for may be an older twin."""
     try:
-        return Found(client_matching(fields=fields, since=since))
+        matches = clients_matching(fields=fields)
     except api.ApiError:
         return Found(checked=False)
+    recent = [client for client in matches if created_since(client, since)]
+    if recent:
+        return Found(max(recent, key=lambda client: client.created_at), recent=True)
+    undated = [client for client in matches if created_since(client, since) is None]
+    return Found(undated[0]) if undated else Found()
 
 
 def conflict_rows(conflicts: dict[str, FieldConflict]) -> list[dict[str, Any]]:
@@ -249,14 +273,14 @@ def conflict_rows(conflicts: dict[str, FieldConflict]) -> list[dict[str, Any]]:
 
 
 def shown(value: Any) -> str:
-    value = audit_safe({"field": {"value": value}})["field"]["value"]
+    value = audit_value(value)
     if value in (None, "", {}):
         return "(empty)"
     return str(value)
 
 
 def edit_unavailable(
-    request: HttpRequest, client_ref: str, action: str, error: api.ApiError
+    request: HtmxHttpRequest, client_ref: str, action: str, error: api.ApiError
 ) -> HttpResponse:
     problem = api_problem(error, retry_url=request.get_full_path())
     if request.method == "GET":
@@ -287,7 +311,7 @@ def edit_unavailable(
     )
 
 
-def list_noting(request: HttpRequest) -> str:
+def list_noting(request: HtmxHttpRequest) -> str:
     messages.warning(
         request,
         "Its reference cannot be part of a link: search for the client by name to open it.",
@@ -296,7 +320,7 @@ def list_noting(request: HttpRequest) -> str:
 
 
 def render_form(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     form: ClientForm,
     *,
     title: str,
@@ -339,7 +363,7 @@ def show_api_error(form: ClientForm, error: api.ApiError) -> None:
 
 
 def delete_failed(
-    request: HttpRequest, client_ref: str, error: api.ApiError, *, unknown: bool = False
+    request: HtmxHttpRequest, client_ref: str, error: api.ApiError, *, unknown: bool = False
 ) -> HttpResponse:
     if unknown:
         message = (
@@ -353,7 +377,7 @@ def delete_failed(
         )
     else:
         message = f"{client_ref} was not deleted. {error.message}"
-    if getattr(request, "htmx", False):
+    if request.htmx:
         context = {"client_ref": client_ref, "delete_problem": message}
         return render_page(
             request,
@@ -373,16 +397,18 @@ def label(name: str) -> str:
 
 
 def audit_safe(changes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Changes as the audit trail keeps them: dates as text, photos as a short note."""
-
-    def shown(value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("data:"):
-            return f"{value.split(';', 1)[0]} upload ({len(value) * 3 // 4 // 1024} KB)"
-        if hasattr(value, "isoformat"):
-            return value.isoformat()
-        return value
-
+    """Changes as the audit trail keeps them (see audit_value)."""
     return {
-        name: {key: shown(value) for key, value in change.items()}
+        name: {key: audit_value(value) for key, value in change.items()}
         for name, change in changes.items()
     }
+
+
+def audit_value(value: Any) -> Any:
+    """One value as the audit trail and the conflict table show it: dates as text,
+    photos as a short note."""
+    if isinstance(value, str) and value.startswith("data:"):
+        return f"{value.split(';', 1)[0]} upload ({len(value) * 3 // 4 // 1024} KB)"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

@@ -277,10 +277,14 @@ class ClientForm(forms.Form):
 
     def conflicts_with(self, client: Client) -> dict[str, "FieldConflict"] | None:
         """Edit: None when `client` (read just now) is still the client this form was
-        opened on; otherwise, per field that differs, what happened to it.
+        opened on; otherwise, per field someone else changed since, what happened to it
+        ({} when they changed nothing the user touched: the Save can go ahead).
 
-        The posted version is mandatory: an empty or forged one is a conflict like any
-        other, so a Save can never skip the check.
+        The version says whether the client changed; the per-field fingerprints (`base`)
+        say what. A missing or unreadable base counts every differing field as changed
+        by both, so an empty or forged form never skips the check: at worst it shows a
+        conflict that was not one. (A base forged to match the client's current values
+        would only let the user overwrite what they could retype anyway.)
         """
         if self.cleaned_data.get("version") == version_of(client):
             return None

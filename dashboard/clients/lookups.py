@@ -10,8 +10,11 @@ import hashlib
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from dashboard import api
+from dashboard.audit.models import Action, AuditEntry, Outcome
 
 TTL = 30 * 60  # seconds; ids never change, this only bounds the cache's size
 
@@ -41,38 +44,55 @@ def forget(client_ref: str) -> None:
 
 # --- after a create whose answer was lost ----------------------------------------------
 
-CREATE_KEY_TTL = 24 * 60 * 60  # seconds a form's Save is remembered
+CREATE_MEMORY = timedelta(days=1)  # how long a form's Save is remembered
 
 
-def _create_key(user_id: int, request_key: str) -> str:
-    return f"client-create:{user_id}:{request_key}"
-
-
-def remember_create(*, user_id: int, request_key: str, client_ref: str) -> None:
-    """This form's Save made `client_ref`: a repeat of it opens that client, whatever the API
-    does with Idempotency-Key."""
-    cache.set(_create_key(user_id, request_key), client_ref, CREATE_KEY_TTL)
+def request_key_digest(*, user_id: int, request_key: str) -> str:
+    """The key as the API and the audit trail see it: scoped to the user, so one person's
+    form key can never stand for another's create."""
+    return salted_hmac("client-create", f"{user_id}:{request_key}").hexdigest()[:32]
 
 
 def created_by(*, user_id: int, request_key: str) -> str | None:
-    return cache.get(_create_key(user_id, request_key))
+    """The reference of the client this form's Save already made, from the audit trail
+    (the one store every instance shares and no restart forgets)."""
+    digest = request_key_digest(user_id=user_id, request_key=request_key)
+    entry = (
+        AuditEntry.objects.filter(
+            action=Action.CLIENT_CREATE,
+            outcome=Outcome.SUCCESS,
+            user_id=user_id,
+            at__gte=timezone.now() - CREATE_MEMORY,
+            details__request_key=digest,
+        )
+        .exclude(client_ref="")
+        .values_list("client_ref", flat=True)
+        .first()
+    )
+    return entry
 
 
 IDENTITY = ("first_name", "last_name", "dob", "email", "phone_number")
 
 
-def client_matching(*, fields: dict, since: datetime) -> api.Client | None:
-    """The client that a create with `fields` would have made, if one exists: found by a
+def clients_matching(*, fields: dict) -> list[api.Client]:
+    """Clients with exactly the identity a create with `fields` submitted: found by a
     search on the most specific thing submitted, then matched on every identity field."""
     term = fields.get("email") or fields.get("phone_number")
     term = term or f"{fields['first_name']} {fields['last_name']}"
     wanted = {name: _plain(fields.get(name)) for name in IDENTITY}
-    for client in api.client_search(term=term).clients:
-        found = {name: _plain(getattr(client, name)) for name in IDENTITY}
-        recent = client.created_at is None or client.created_at >= since - CLOCK_SKEW
-        if found == wanted and recent:
-            return client
-    return None
+    return [
+        client
+        for client in api.client_search(term=term).clients
+        if {name: _plain(getattr(client, name)) for name in IDENTITY} == wanted
+    ]
+
+
+def created_since(client: api.Client, since: datetime) -> bool | None:
+    """Whether the client was created after `since` (None: the API does not say)."""
+    if client.created_at is None:
+        return None
+    return client.created_at >= since - CLOCK_SKEW
 
 
 CLOCK_SKEW = timedelta(minutes=5)  # the API's clock and ours

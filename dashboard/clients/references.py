@@ -24,7 +24,7 @@ def routable(client_ref: str) -> bool:
     return (
         0 < len(client_ref) <= ROUTABLE_LENGTH
         and client_ref not in (".", "..")  # browsers resolve them away, even escaped
-        and not any(unicodedata.category(ch) == "Cc" for ch in client_ref)
+        and not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in client_ref)
     )
 
 

@@ -35,10 +35,16 @@ class ReadAhead(Iterator[T]):
         self._ready: queue.SimpleQueue = queue.SimpleQueue()
         self._slot = threading.Semaphore(1)  # taken while a fetched page waits unread
         self._stopped = threading.Event()
+        # The request this export serves: the calls made on the thread carry its id.
+        self._trace = api.current_trace()
         self._thread = threading.Thread(target=self._fetch, name="export-read-ahead", daemon=True)
         self._thread.start()
 
     def _fetch(self) -> None:
+        with api.serving_request(self._trace):
+            self._fetch_pages()
+
+    def _fetch_pages(self) -> None:
         try:
             while self._slot.acquire() and not self._stopped.is_set():
                 try:

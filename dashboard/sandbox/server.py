@@ -7,7 +7,8 @@ translates HTTP to it and back.
 
 Besides the eight endpoints, `/_sandbox/*` serves tests and demos: `health`
 (no key), `faults` (read or set injected latency and failures) and `requests`
-(the recent calls received, or DELETE to clear them).
+(the recent calls received, with their Idempotency-Key and X-Request-ID, or DELETE
+to clear them).
 
 `POST /v1/clients` honours an `Idempotency-Key` header, as many payment APIs do:
 the same key with the same body answers the client already made (with
@@ -161,6 +162,7 @@ class Sandbox:
             parsed = "<not json>"
         entry = {"method": method, "path": path, "query": query, "body": parsed}
         entry["idempotency_key"] = headers.get("Idempotency-Key")
+        entry["request_id"] = headers.get("X-Request-ID")  # the dashboard request that called
         with self.received_lock:
             self.received.append(entry)
 

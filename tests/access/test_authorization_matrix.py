@@ -48,6 +48,9 @@ CASES = {
     # The admin's own sign-in and password change, sent to ours (tests/access/test_admin_login.py).
     "admin_login": ("GET", "/admin/login/?next=/admin/", "public", 302),
     "admin_password_change": ("GET", "/admin/password_change/", "signed-in", 302),
+    # For load balancers (tests/monitoring/test_health.py).
+    "healthz": ("GET", "/healthz", "public", 200),
+    "readyz": ("GET", "/readyz", "public", 200),
 }
 
 

@@ -396,6 +396,21 @@ def test_an_edit_without_the_right_version_is_refused(
     assert 'value="Kano"' in response.content.decode()  # the input is kept
 
 
+def test_an_empty_version_with_the_opened_base_still_catches_a_concurrent_change(
+    officer_client, sandbox, random_suffix
+):
+    client = create_in_sandbox(sandbox, random_suffix)
+    data = {**edit_form(client), "version": "", "city": "Kano"}
+    sandbox.call(
+        "PATCH",
+        f"/v1/clients/{client['id']}",
+        json={"firstName": "Kunle", "lastName": "Ade", "dob": "1979-09-09", "city": "Oyo"},
+    )
+    response = officer_client.post(f"/clients/{client['clientRef']}/edit/", data)
+    assert response.status_code == 409
+    assert posts(sandbox, "PATCH")[-1]["body"]["city"] == "Oyo"  # only theirs was sent
+
+
 def test_an_edit_whose_answer_is_lost_checks_before_saying_it_failed(
     officer_client, sandbox, random_suffix, settings
 ):

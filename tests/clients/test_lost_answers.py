@@ -6,6 +6,7 @@ nor claim that something failed which happened.
 """
 
 import pytest
+from django.core.cache import cache
 
 from dashboard.audit.models import AuditEntry
 
@@ -32,14 +33,16 @@ def test_a_create_whose_answer_is_lost_finds_the_client_and_creates_no_twin(
     officer_client, sandbox, short_timeout, random_suffix
 ):
     last_name = f"Answer{random_suffix}"
-    sandbox.set_faults(lose_answer_rate=1, hang_seconds=1.5, methods="POST")
+    # An API that ignores Idempotency-Key: only the dashboard's own checks prevent a twin.
+    sandbox.set_faults(lose_answer_rate=1, hang_seconds=1.5, methods="POST", ignore_idempotency=1)
     form = officer_client.get("/clients/new/").context["form"]
     data = {**NEW, "last_name": last_name, "request_key": form["request_key"].value()}
     response = officer_client.post("/clients/new/", data, follow=True)
     (created,) = clients_named(sandbox, last_name)
     assert response.redirect_chain[-1][0] == f"/clients/{created['clientRef']}/"
     assert "did not confirm" in response.content.decode()
-    sandbox.clear_faults()
+    sandbox.set_faults(ignore_idempotency=1)
+    cache.clear()  # not the cache: another instance, or a restart, remembers it too
     # The user, unsure, goes back and presses Save again on the same form.
     again = officer_client.post("/clients/new/", data)
     assert again.status_code == 302
@@ -48,22 +51,22 @@ def test_a_create_whose_answer_is_lost_finds_the_client_and_creates_no_twin(
     assert len(posted) == 1  # the second Save did not even reach the API
     entry = AuditEntry.objects.get(action="client.create")
     assert (entry.outcome, entry.client_ref) == ("success", created["clientRef"])
-    assert entry.details == {"answer": "lost", "checked": f"found {created['clientRef']}"}
+    assert entry.details["answer"] == "lost"
+    assert entry.details["checked"] == f"found {created['clientRef']}"
 
 
-def test_an_api_honouring_the_key_dedups_a_save_repeated_from_another_tab(
-    officer_client, sandbox, random_suffix
-):
+def test_the_idempotency_key_sent_is_scoped_to_the_user(officer_client, sandbox, random_suffix):
     last_name = f"Tabs{random_suffix}"
     data = {**NEW, "last_name": last_name, "request_key": "ab" * 16}
     assert officer_client.post("/clients/new/", data).status_code == 302
-    from django.core.cache import cache
+    # Another dashboard user's form can never share this key at the API: it is scoped.
+    from tests.conftest import make_user, signed_in_client
 
-    cache.clear()  # as if the dashboard had forgotten (another instance, a restart)
-    assert officer_client.post("/clients/new/", data).status_code == 302
-    assert len(clients_named(sandbox, last_name)) == 1
-    keys = {call["idempotency_key"] for call in sandbox.received() if call["method"] == "POST"}
-    assert keys == {"ab" * 16}
+    other = signed_in_client(make_user(f"olu2{random_suffix}", "Officer"))
+    assert other.post("/clients/new/", data).status_code == 302
+    keys = [call["idempotency_key"] for call in sandbox.received() if call["method"] == "POST"]
+    assert len(keys) == 2 and len(set(keys)) == 2 and all(len(key) == 32 for key in keys)
+    assert "ab" * 16 not in keys
 
 
 def test_a_lost_create_that_did_not_happen_says_so_and_keeps_the_input(
@@ -75,7 +78,7 @@ def test_a_lost_create_that_did_not_happen_says_so_and_keeps_the_input(
     response = officer_client.post("/clients/new/", data)
     html = response.content.decode()
     assert response.status_code == 503
-    assert "no client with these details exists: it was not created" in html
+    assert "no client with these details can be found yet" in html
     assert 'value="Epe"' in html
     key = response.context["form"]["request_key"].value()
     assert len(key) == 32  # the same key goes with the next Save
@@ -116,3 +119,20 @@ def test_a_delete_that_did_not_happen_says_it_was_not_deleted(
     assert response.status_code == 503
     assert "was not deleted: the Clients API did not confirm" in response.content.decode()
     assert len(clients_named(sandbox, f"Kept{random_suffix}")) == 1
+
+
+def test_a_matching_client_of_unknown_age_is_shown_not_assumed(
+    officer_client, sandbox, short_timeout, random_suffix, monkeypatch
+):
+    from dashboard.clients import edit
+
+    twin = sandbox.create_client(lastName=f"Undated{random_suffix}", dob="1985-05-05")
+    monkeypatch.setattr(edit, "created_since", lambda client, since: None)  # no createdAt
+    sandbox.set_faults(error_rate=1, error_status=504, methods="POST")
+    data = {**NEW, "last_name": f"Undated{random_suffix}", "first_name": "Test"}
+    data |= {"address": "1 Marina"}
+    response = officer_client.post("/clients/new/", data)
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert "may be the one this Save made, or an earlier one" in html
+    assert f'href="/clients/{twin["clientRef"]}/"' in html

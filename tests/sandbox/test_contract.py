@@ -295,6 +295,7 @@ def test_requests_log_records_calls_for_tests(sandbox, api):
             "query": {"page": "3", "perPage": "7"},
             "body": None,
             "idempotency_key": None,
+            "request_id": None,
         }
     ]
 

@@ -26,6 +26,7 @@ INSTALL = "apt-get install postgresql redis-server"
 POSTGRES_DATABASE = "dashboard"
 POSTGRES_SUPERUSER = "postgres"
 UNPRIVILEGED_USER = "nobody"  # PostgreSQL refuses to run as root
+REDIS_SERVER = "/usr/bin/redis-server"  # Debian's, when /usr/bin is not on PATH
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -236,7 +237,7 @@ class RedisServer:
 def start_redis() -> RedisServer:
     """redis-server from a temporary folder, no persistence; skips (fails in CI) without it."""
     program = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
+        REDIS_SERVER if Path(REDIS_SERVER).exists() else None
     )
     if program is None:
         unavailable("redis-server is not installed")

@@ -46,7 +46,8 @@ def deployment(sandbox_process, tmp_path_factory) -> Iterator[Deployment]:
     cache = start_redis()
     folder = tmp_path_factory.mktemp("two-instances")
     shared = {
-        "DATABASE_URL": postgres.url,
+        # As the README's deployment has it: connections kept, replaced once broken.
+        "DATABASE_URL": f"{postgres.url}?conn_max_age=60&conn_health_checks=true",
         "CACHE_URL": cache.url,
         "LOGIN_FAILURE_LIMIT": str(ACCOUNT_LIMIT),
         "LOGIN_IP_FAILURE_LIMIT": str(ADDRESS_LIMIT),

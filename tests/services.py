@@ -65,8 +65,22 @@ def _private_folder(prefix: str, owner: str | None) -> Path:
     return folder
 
 
+class ThrowawayServer:
+    """What both servers offer the tests besides start and stop."""
+
+    folder: Path
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @dataclass
-class PostgresServer:
+class PostgresServer(ThrowawayServer):
     folder: Path
     port: int
     run_as: str | None  # the user the server runs as; None: this process's own
@@ -151,14 +165,6 @@ class PostgresServer:
                 self.process.kill()
                 self.process.wait()
 
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-    def remove(self) -> None:
-        self.stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
 
 def start_postgres() -> PostgresServer:
     """initdb into a temporary folder and serve it; skips (fails in CI) without PostgreSQL."""
@@ -183,7 +189,7 @@ def start_postgres() -> PostgresServer:
 
 
 @dataclass
-class RedisServer:
+class RedisServer(ThrowawayServer):
     folder: Path
     port: int
     program: str
@@ -224,14 +230,6 @@ class RedisServer:
     def stop(self) -> None:
         if self.process is not None:
             stop(self.process)
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-    def remove(self) -> None:
-        self.stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def start_redis() -> RedisServer:

@@ -45,7 +45,7 @@ def client_create(request: HtmxHttpRequest) -> HttpResponse:
         key = request_key_digest(
             user_id=request.user.pk, request_key=form.cleaned_data["request_key"]
         )
-        already = created_by(user_id=request.user.pk, request_key=form.cleaned_data["request_key"])
+        already = created_by(user_id=request.user.pk, digest=key)
         if already:  # this very form was saved before: never a twin
             messages.info(request, f"This client was already created as {already}.")
             return navigate(request, client_url("detail", already) or reverse("clients:list"))

@@ -53,10 +53,9 @@ def request_key_digest(*, user_id: int, request_key: str) -> str:
     return salted_hmac("client-create", f"{user_id}:{request_key}").hexdigest()[:32]
 
 
-def created_by(*, user_id: int, request_key: str) -> str | None:
+def created_by(*, user_id: int, digest: str) -> str | None:
     """The reference of the client this form's Save already made, from the audit trail
     (the one store every instance shares and no restart forgets)."""
-    digest = request_key_digest(user_id=user_id, request_key=request_key)
     entry = (
         AuditEntry.objects.filter(
             action=Action.CLIENT_CREATE,

@@ -78,6 +78,9 @@ API_CONCURRENT_CALLS = env.int("API_CONCURRENT_CALLS", default=6)
 API_MAX_RESPONSE_BYTES = int(env.float("API_MAX_RESPONSE_MB", default=5.0) * 1_000_000)
 # Rows per API call when exporting: the contract's maximum, fewest round trips.
 EXPORT_PAGE_SIZE = min(max(env.int("EXPORT_PAGE_SIZE", default=100), 1), 100)
+# Pages an export fetches at once, ahead of the rows being written (each takes one of
+# the process's API_CONCURRENT_CALLS slots while it waits on the API).
+EXPORT_PAGES_IN_FLIGHT = min(max(env.int("EXPORT_PAGES_IN_FLIGHT", default=3), 1), 8)
 
 # --- Django -----------------------------------------------------------------
 INSTALLED_APPS = [
@@ -164,14 +167,30 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'dashboard.sqlite3'}")
 }
+# Each thread keeps its connection for DATABASE_CONN_MAX_AGE seconds instead of one per
+# request (a PostgreSQL connection costs a few milliseconds and a server process), and
+# checks it before reuse, so a restarted database costs no request an error.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=300))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # libpq waits for an unreachable host as long as TCP does (minutes); a URL's own
     # ?connect_timeout= wins.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers queue for the lock instead of failing: a transaction that reads and then
-    # writes (the sign-in throttle's count) would otherwise hit "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # Writers queue for the lock instead of failing: a transaction that reads and
+        # then writes (the sign-in throttle's count) would otherwise hit "database is
+        # locked".
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+        # WAL: readers never wait for a writer; NORMAL sync is safe with WAL (a power
+        # cut may lose the last commits, never corrupt the file); temporary tables and
+        # indexes in memory; a 20 MB page cache per connection.
+        init_command=(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+            " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-20000;"
+        ),
+    )
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Django's own RedisCache, but Redis down means misses, not errors (dashboard/cache.py).
@@ -205,7 +224,8 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a sign-in while either throttle below holds, on every path
     # (our sign-in page, the admin's redirects to it), before a password is checked.
     "dashboard.access.backends.ThrottledSignIn",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading each request's user with their role in one query.
+    "dashboard.access.backends.StaffBackend",
 ]
 LOGIN_URL = "access:login"
 LOGIN_REDIRECT_URL = "/"
@@ -217,9 +237,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]  # fmt: skip
-# Idle limit: the session cookie's age, renewed by every request.
+# Idle limit: a session not renewed for this long is over. Requests renew it, at most
+# once per SESSION_RENEW_SECONDS (a write each), so it ends within that of the limit.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Absolute limit, however active the session (access.middleware.SessionLifetime).
 SESSION_MAX_AGE_HOURS = env.float("SESSION_MAX_AGE_HOURS", default=12)

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 
 from dashboard.regions import forbidden
 
-from .roles import role_of
+from .roles import role_of, standing_of
 
 View = Callable[..., HttpResponse]
 
@@ -33,19 +33,9 @@ def signed_in(view: View) -> View:
     return view
 
 
-def role_permissions(user) -> set[str]:
+def role_permissions(user) -> frozenset[str]:
     """Codenames the user holds through their role group(s) alone, not per-user grants."""
-    if not user.is_active:
-        return set()
-    if user.is_superuser:
-        return {"*"}
-    if not hasattr(user, "_role_permissions"):
-        user._role_permissions = {
-            name.split(".", 1)[1]
-            for name in user.get_group_permissions()
-            if name.startswith("access.")
-        }
-    return user._role_permissions
+    return standing_of(user).permissions
 
 
 def may(user, codename: str) -> bool:

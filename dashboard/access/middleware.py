@@ -1,4 +1,4 @@
-"""Sign-in enforced for every request, and the session's absolute lifetime."""
+"""Sign-in enforced for every request, and the session's idle and absolute limits."""
 
 import time
 
@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from dashboard.regions import vary_on_htmx
 
 SIGNED_IN_AT = "signed_in_at"
+RENEWED_AT = "renewed_at"
 
 
 def login_redirect(request: HttpRequest) -> HttpResponse:
@@ -35,9 +36,14 @@ class LoginRequired(LoginRequiredMiddleware):
 
 
 class SessionLifetime:
-    """Ends a session `SESSION_MAX_AGE_HOURS` after sign-in, however active it was.
+    """Ends a session `SESSION_MAX_AGE_HOURS` after sign-in, however active it was, and
+    renews its idle limit.
 
-    The idle limit is Django's: SESSION_COOKIE_AGE, renewed on every request.
+    The idle limit is Django's: a saved session expires SESSION_COOKIE_AGE after the
+    save. Saving on every request (SESSION_SAVE_EVERY_REQUEST) cost a database write per
+    page; instead the session is saved when it changes, or when it was last renewed
+    SESSION_RENEW_SECONDS ago or more, so an idle session ends within that many seconds
+    of the idle limit, never later.
     """
 
     def __init__(self, get_response) -> None:
@@ -45,14 +51,17 @@ class SessionLifetime:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
+            now = time.time()
             started = request.session.get(SIGNED_IN_AT)
-            if started is None or time.time() - started > settings.SESSION_MAX_AGE_HOURS * 3600:
+            if started is None or now - started > settings.SESSION_MAX_AGE_HOURS * 3600:
                 logout(request)
                 messages.info(request, "Your session has ended. Sign in again to continue.")
                 return login_redirect(request)
+            if now - request.session.get(RENEWED_AT, 0) >= settings.SESSION_RENEW_SECONDS:
+                request.session[RENEWED_AT] = now  # a change: the session is saved
         return self.get_response(request)
 
 
 @receiver(user_logged_in)
 def _remember_sign_in_time(sender, request, user, **kwargs) -> None:
-    request.session[SIGNED_IN_AT] = time.time()
+    request.session[SIGNED_IN_AT] = request.session[RENEWED_AT] = time.time()

@@ -88,9 +88,23 @@ def client_detail(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
     remember(client)
     context |= {"client": client, "age": client.age_on(context["today"])}
     context |= tab_context(client_ref, client.id, tab, paging)
-    if may(request.user, "view_audit"):
-        context["history"] = AuditEntry.objects.filter(client_ref=client_ref)[:HISTORY_ENTRIES]
+    # Its entries load as their own region (client_history): the page makes no audit query.
+    context["show_history"] = may(request.user, "view_audit")
     return render_page(request, "clients/detail.html", context, status=context["tab_status"])
+
+
+@require_GET
+@requires("view_audit")
+def client_history(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
+    """The client page's "Recent history" region for htmx; a plain visit goes to the
+    audit log for the client, which lists every entry."""
+    if not request.htmx:
+        return vary_on_htmx(redirect(with_query(reverse("audit:log"), {"client": client_ref})))
+    context = {
+        "client_ref": client_ref,
+        "history": AuditEntry.objects.filter(client_ref=client_ref)[:HISTORY_ENTRIES],
+    }
+    return render_page(request, "clients/detail.html", context, partial="history")
 
 
 @require_GET

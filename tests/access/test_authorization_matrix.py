@@ -39,6 +39,7 @@ CASES = {
     "clients:detail": ("GET", f"/clients/{REF}/", "view_clients", 200),
     "clients:loans": ("GET", f"/clients/{REF}/loans/", "view_clients", 302),
     "clients:deposits": ("GET", f"/clients/{REF}/deposits/", "view_clients", 302),
+    "clients:history": ("GET", f"/clients/{REF}/history/", "view_audit", 302),
     "clients:edit": ("GET", f"/clients/{REF}/edit/", "change_client", 200),
     "clients:delete": ("POST", "/clients/CL-999999/delete/", "delete_client", 302),
     "access:login": ("GET", "/accounts/login/", "public", 200, 302),

@@ -91,9 +91,7 @@ def test_password_change_errors_keep_the_user_on_the_form(viewer_client):
     assert "Your old password was entered incorrectly" in html and "too short" in html
 
 
-def test_sessions_expire_when_idle_and_after_a_lifetime(settings, viewer_client):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
-    assert settings.SESSION_MAX_AGE_HOURS == 12
+def test_sessions_end_after_a_lifetime(settings, viewer_client):
     session = viewer_client.session
     session[SIGNED_IN_AT] = time.time() - 12 * 3600 - 1
     session.save()

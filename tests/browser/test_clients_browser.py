@@ -232,6 +232,8 @@ def test_the_audit_log_filters_in_place(
     entries.first.get_by_role("link", name=created["clientRef"]).click()
     expect(page.locator("#client-name")).to_contain_text("Bola")
     expect(page.get_by_text("Recent history")).to_be_visible()
+    history = page.locator("[aria-labelledby=history-title] li")  # loaded after the page
+    expect(history.first).to_contain_text("client.update")
 
 
 def test_a_too_large_upload_is_a_toast_and_the_input_stays(page, officer, settings, screenshot):

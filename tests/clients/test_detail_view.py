@@ -93,8 +93,35 @@ def test_tab_paging_and_bad_values(viewer_client, sandbox):
 
 
 def test_managers_see_the_client_history_others_do_not(viewer_client, manager_client, sandbox):
-    assert "Recent history" in manager_client.get(f"/clients/{REF}/").content.decode()
+    html = manager_client.get(f"/clients/{REF}/").content.decode()
+    assert "Recent history" in html and f'hx-get="/clients/{REF}/history/"' in html
     assert "Recent history" not in viewer_client.get(f"/clients/{REF}/").content.decode()
+    assert viewer_client.get(f"/clients/{REF}/history/", headers=HTMX).status_code == 403
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_the_history_region_lists_the_clients_entries(manager, manager_client, sandbox):
+    from dashboard.audit.models import Action, AuditEntry
+
+    AuditEntry.objects.create(
+        user=manager, username="mariam", action=Action.CLIENT_UPDATE, client_ref=REF
+    )
+    AuditEntry.objects.create(
+        user=manager, username="mariam", action=Action.CLIENT_DELETE, client_ref="CL-000018"
+    )
+    response = manager_client.get(f"/clients/{REF}/history/", headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert "client.update" in html and "client.delete" not in html
+    empty = manager_client.get("/clients/CL-000019/history/", headers=HTMX).content.decode()
+    assert "No changes recorded for this client yet." in empty
+
+
+def test_a_plain_visit_to_the_history_goes_to_the_audit_log(manager_client, sandbox):
+    response = manager_client.get(f"/clients/{REF}/history/")
+    assert response.status_code == 302 and response["Location"] == f"/audit/?client={REF}"
 
 
 def test_controls_follow_the_role(viewer_client, officer_client, manager_client, sandbox):

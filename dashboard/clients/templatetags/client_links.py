@@ -4,9 +4,16 @@ as text with a note instead of failing the page."""
 
 from django import template
 
+from dashboard.clients import rows
 from dashboard.clients.references import client_url as url_for
 
 register = template.Library()
+
+
+@register.simple_tag
+def client_rows(clients) -> str:
+    """`{% client_rows page.items %}`: the rows of a client table (clients/rows.py)."""
+    return rows.client_rows_html(clients)
 
 
 @register.simple_tag

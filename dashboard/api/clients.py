@@ -9,8 +9,9 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from . import errors
@@ -169,22 +170,91 @@ def client_delete(*, client_id: str) -> None:
     )
 
 
-def clients_pages(*, per_page: int = MAX_PER_PAGE) -> Iterator[Page[Client]]:
-    """Every page of the client list, in order, for exports. Items are parsed when
-    first read (records.ParsedOnRead): by the writer, not the fetching thread."""
-    return _all_pages(
+@dataclass(frozen=True)
+class Listing(Generic[T]):
+    """A paginated endpoint, read by page number, for exports: knowing the number of
+    each page lets several be asked for at once (dashboard/exports/streaming.py).
+
+    Where the list ends is for `is_last_page`, and an API that ignores `page` is
+    caught by `check_page_follows`; both look at the pages in order.
+    """
+
+    path: str
+    endpoint: str
+    parse: Callable[[Any], T] = field(repr=False)
+    per_page: int
+    # A 404 is the end of the list (the client list), not a missing client (its loans).
+    missing_is_empty: bool = False
+
+    def page(self, number: int) -> Page[T]:
+        """One page. Its items are parsed when first read (records.ParsedOnRead): by the
+        thread that writes them, not the one that fetched them."""
+        try:
+            return _listing(self.path, self.endpoint, self.parse, number, self.per_page, lazy=True)
+        except errors.NotFound:
+            if not self.missing_is_empty:
+                raise
+            return Page(
+                items=[], page=number, per_page=self.per_page, total=None, total_pages=None
+            )
+
+    def __iter__(self) -> Iterator[Page[T]]:
+        """Every page, in order, one call at a time."""
+        previous = self.page(1)
+        yield previous
+        number = 2
+        while not is_last_page(previous):
+            page = self.page(number)
+            check_page_follows(previous, page)
+            yield page
+            previous, number = page, number + 1
+
+
+def clients_listing(*, per_page: int = MAX_PER_PAGE) -> Listing[Client]:
+    # GET /v1/clients?page={page}&perPage={perPage}, page by page (a 404 ends the list)
+    return Listing(
         "/v1/clients", "GET /v1/clients", client_from_api, per_page, missing_is_empty=True
     )
 
 
+def client_loans_listing(*, client_id: str, per_page: int = MAX_PER_PAGE) -> Listing[Loan]:
+    # GET /v1/clients/{clientId}/loans?page={page}&perPage={perPage}, page by page
+    return Listing(*_loans_listing(client_id), per_page)
+
+
+def client_deposits_listing(*, client_id: str, per_page: int = MAX_PER_PAGE) -> Listing[Deposit]:
+    # GET /v1/clients/{clientId}/deposits?page={page}&perPage={perPage}, page by page
+    return Listing(*_deposits_listing(client_id), per_page)
+
+
+def clients_pages(*, per_page: int = MAX_PER_PAGE) -> Iterator[Page[Client]]:
+    """Every page of the client list, in order, one call at a time."""
+    return iter(clients_listing(per_page=per_page))
+
+
 def client_loans_pages(*, client_id: str, per_page: int = MAX_PER_PAGE) -> Iterator[Page[Loan]]:
-    return _all_pages(*_loans_listing(client_id), per_page)
+    return iter(client_loans_listing(client_id=client_id, per_page=per_page))
 
 
 def client_deposits_pages(
     *, client_id: str, per_page: int = MAX_PER_PAGE
 ) -> Iterator[Page[Deposit]]:
-    return _all_pages(*_deposits_listing(client_id), per_page)
+    return iter(client_deposits_listing(client_id=client_id, per_page=per_page))
+
+
+def is_last_page(page: Page) -> bool:
+    """Whether no page follows `page`: it is empty (a page past the end is, by the
+    contract), it is the last of the totals it gives, or, without totals (a bare list),
+    it holds fewer than a page's worth."""
+    return not page.items or not page.has_next
+
+
+def check_page_follows(previous: Page, page: Page) -> None:
+    """Raise BadResponse when `page`, read after `previous`, starts with the same record:
+    an API that ignores `page` answers page 1 every time, an endless export otherwise."""
+    first = _first_id(page)
+    if first is not None and first == _first_id(previous):
+        raise errors.BadResponse("the same page twice")
 
 
 # --- helpers ------------------------------------------------------------------
@@ -236,33 +306,10 @@ def understood(what: str) -> Iterator[None]:
         raise errors.BadResponse(what) from None
 
 
-def _all_pages(
-    path: str,
-    endpoint: str,
-    parse: Callable[[Any], T],
-    per_page: int,
-    *,
-    missing_is_empty: bool = False,
-) -> Iterator[Page[T]]:
-    """`missing_is_empty`: a 404 is the end of the list (the client list), not a
-    missing client (a client's loans)."""
-    number, previous_first = 1, None
-    while True:
-        try:
-            page = _listing(path, endpoint, parse, number, per_page, lazy=True)
-        except errors.NotFound:
-            if not missing_is_empty:
-                raise
-            page = Page(items=[], page=number, per_page=per_page, total=None, total_pages=None)
-        raw = page.items.first_raw() if isinstance(page.items, ParsedOnRead) else None
-        first = (raw.get("id") or raw.get("_id")) if isinstance(raw, Mapping) else None
-        if number > 1 and first is not None and first == previous_first:
-            # An API that ignores `page` would otherwise make an endless export.
-            raise errors.BadResponse("the same page twice")
-        yield page
-        if not page.items or not page.has_next:
-            return
-        number, previous_first = number + 1, first
+def _first_id(page: Page) -> Any:
+    """The id of a page's first record, read without parsing the page."""
+    raw = page.items.first_raw() if isinstance(page.items, ParsedOnRead) else None
+    return (raw.get("id") or raw.get("_id")) if isinstance(raw, Mapping) else None
 
 
 def _write_body(

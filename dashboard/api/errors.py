@@ -73,6 +73,10 @@ class Unavailable(ApiError):
     retryable = True
 
 
+class Busy(Unavailable):
+    """Every API slot of this process was taken (deadlines.NoSlot): nothing was sent."""
+
+
 class OutcomeUnknown(Unavailable):
     """A write reached the API (or may have), but its answer was lost: a timeout after
     sending, a dropped connection, a gateway's 502/504, an unreadable success.

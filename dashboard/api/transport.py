@@ -278,7 +278,7 @@ def request(
         ) from None
     except deadlines.NoSlot:
         logger.warning("Every Clients API slot of this process is busy: %s", endpoint)
-        raise errors.Unavailable(
+        raise errors.Busy(
             "The Clients API is answering slowly and the dashboard is waiting on it for "
             "other pages: try again in a moment."
         ) from None

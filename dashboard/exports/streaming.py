@@ -1,7 +1,8 @@
-"""Streaming a CSV export: the API read one page ahead on a thread, rows written page by page.
+"""Streaming a CSV export: several pages fetched at once on worker threads, rows written
+strictly in page order.
 
-Memory stays flat whatever the size of the book: at most the page being
-written and the page being fetched exist at once.
+Memory stays flat whatever the size of the book: besides the page being written,
+at most EXPORT_PAGES_IN_FLIGHT pages exist (being fetched, or fetched and waiting).
 """
 
 import csv
@@ -9,17 +10,19 @@ import io
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from itertools import chain
-from typing import Any, TypeVar
+from typing import Any
 
 from dashboard import api
 
 from .columns import Columns
 
-T = TypeVar("T")
-
 BOM = "\ufeff"  # lets Excel read UTF-8 (Ọlá, Adébáyọ̀) correctly
+
+FetchPage = Callable[[int], api.Page]
 
 
 class ExportAborted(Exception):
@@ -27,49 +30,107 @@ class ExportAborted(Exception):
     failed download instead of saving a file that silently lacks rows."""
 
 
-class ReadAhead(Iterator[T]):
-    """Iterates `pages` on a background thread, exactly one page ahead of the consumer."""
+class PagesInOrder(Iterator[api.Page]):
+    """The pages after `first`, up to `in_flight` of them fetched at once, handed over
+    strictly in page order.
 
-    def __init__(self, pages: Iterator[T]) -> None:
-        self._pages = pages
-        self._ready: queue.SimpleQueue = queue.SimpleQueue()
-        self._slot = threading.Semaphore(1)  # taken while a fetched page waits unread
-        self._stopped = threading.Event()
-        # The request this export serves: the calls made on the thread carry its id.
+    Page n + in_flight is asked for as soon as page n is handed over. Without totals
+    from the API (a bare list), pages are asked for ahead all the same, and those past
+    the first short page are dropped unread. A failure is raised when its page's turn
+    comes, so every row before it is written first.
+
+    `close()` cancels the pages no worker has started on and lets the workers go: a
+    call already under way cannot be interrupted safely, so it ends within its own
+    deadline (the transport's) and its page is dropped.
+    """
+
+    def __init__(self, first: api.Page, fetch_page: FetchPage, *, in_flight: int) -> None:
+        self._fetch_page = fetch_page
+        self._in_flight = max(1, in_flight)
+        self._last_handed = first
+        self._last_number = 1  # counted here: an API's `meta.page` may not echo the request
+        self._next_number = 2
+        # (number, its future) per page asked for, in page order.
+        self._waiting: deque[tuple[int, Future]] = deque()
+        self._jobs: queue.SimpleQueue[tuple[int, Future] | None] = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []
+        self._closed = False
+        # The request this export serves: the workers' calls carry its id and count towards it.
         self._trace = api.current_trace()
-        self._thread = threading.Thread(target=self._fetch, name="export-read-ahead", daemon=True)
-        self._thread.start()
+        if api.is_last_page(first):
+            self.close()
+        else:
+            self._ask_ahead()
 
-    def _fetch(self) -> None:
+    def _ask_ahead(self) -> None:
+        # Beyond the page right after the last one handed over (which the sequential
+        # reading would ask for too), only pages the latest totals say exist.
+        known_last = self._last_handed.total_pages
+        while len(self._waiting) < self._in_flight and (
+            self._next_number == self._last_number + 1
+            or known_last is None
+            or self._next_number <= known_last
+        ):
+            future: Future = Future()
+            self._waiting.append((self._next_number, future))
+            self._jobs.put((self._next_number, future))
+            self._next_number += 1
+            if len(self._workers) < len(self._waiting):
+                worker = threading.Thread(
+                    target=self._work, name=f"export-pages-{len(self._workers) + 1}", daemon=True
+                )
+                self._workers.append(worker)
+                worker.start()
+
+    def _work(self) -> None:
         with api.serving_request(self._trace):
-            self._fetch_pages()
+            try:
+                while (job := self._jobs.get()) is not None:
+                    number, future = job
+                    if not future.set_running_or_notify_cancel():
+                        continue  # the export ended before this page's turn
+                    try:
+                        future.set_result(self._fetch_page(number))
+                    except BaseException as error:  # raised to the writer, in page order
+                        future.set_exception(error)
+            finally:
+                api.release_session()
 
-    def _fetch_pages(self) -> None:
+    def __next__(self) -> api.Page:
+        if self._closed:
+            raise StopIteration
+        number, future = self._waiting.popleft()
         try:
-            while self._slot.acquire() and not self._stopped.is_set():
-                try:
-                    self._ready.put(("page", next(self._pages)))
-                except StopIteration:
-                    self._ready.put(("done", None))
-                    return
-        except BaseException as error:  # handed to the consumer, raised there
-            self._ready.put(("error", error))
-        finally:
-            api.release_session()
-
-    def __next__(self) -> T:
-        kind, value = self._ready.get()
-        if kind == "page":
-            self._slot.release()  # start fetching the next page while this one is written
-            time.sleep(0)  # and let that thread send its request before we hold the GIL again
-            return value
-        if kind == "error":
-            raise value
-        raise StopIteration
+            try:
+                page = future.result()
+            except api.Busy:
+                # Fetched ahead, it found every API slot of the process taken (pages,
+                # other exports): it is fetched now, in its turn, as a sequential export
+                # would, so a busy process slows an export down instead of ending it.
+                page = self._fetch_page(number)
+            api.check_page_follows(self._last_handed, page)
+        except BaseException:
+            self.close()  # the export ends here: nothing more is asked for
+            raise
+        self._last_handed, self._last_number = page, self._last_number + 1
+        if api.is_last_page(page):
+            self.close()  # pages asked for past the end are not wanted
+        else:
+            self._ask_ahead()
+            # Let a worker send the request just queued before the writer holds the GIL
+            # for a whole page.
+            time.sleep(0)
+        return page
 
     def close(self) -> None:
-        self._stopped.set()
-        self._slot.release()
+        if self._closed:
+            return
+        self._closed = True
+        for _number, future in self._waiting:
+            future.cancel()
+        self._waiting.clear()
+        for _worker in self._workers:
+            self._jobs.put(None)
 
 
 def rows_bytes(items: Iterable[Any], columns: Columns) -> bytes:
@@ -86,22 +147,24 @@ def header_bytes(columns: Columns) -> bytes:
 
 def csv_stream(
     first: api.Page,
-    rest: Iterator[api.Page],
+    fetch_page: FetchPage | None,
     columns: Columns,
     *,
+    in_flight: int,
     finished: Callable[[int, BaseException | None], None],
 ) -> Iterator[bytes]:
     """The file, chunk by chunk; `finished(rows, error)` is called exactly once at the end.
 
-    The read-ahead thread starts only once the server starts sending, so a response
-    that is never sent leaves no thread behind.
+    `fetch_page(n)` reads page n of the list `first` began (None: `first` is all of it).
+    The workers start only once the server starts sending, so a response that is
+    never sent leaves no thread behind.
     """
     rows = 0
     previous: set[str] = set()
-    ahead = ReadAhead(rest)
+    following = PagesInOrder(first, fetch_page, in_flight=in_flight) if fetch_page else None
     try:
         yield header_bytes(columns)
-        for page in chain([first], ahead):
+        for page in chain([first], following or ()):
             # A client added while we page shifts the list by one: its neighbour would
             # appear twice. Rows already written on the previous page are skipped.
             items = [item for item in page.items if item.id not in previous]
@@ -117,5 +180,6 @@ def csv_stream(
         finished(rows, ExportAborted("The download was cancelled."))
         raise
     finally:
-        ahead.close()
+        if following is not None:
+            following.close()
     finished(rows, None)

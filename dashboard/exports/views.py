@@ -1,7 +1,8 @@
 """The three CSV downloads: all clients (or a search's results), a client's loans, its deposits."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from functools import partial
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -19,7 +20,7 @@ from dashboard.paging import Paging, page_of
 from dashboard.regions import error_page, error_status
 
 from .columns import CLIENT_COLUMNS, Columns, deposit_columns, loan_columns
-from .streaming import csv_stream
+from .streaming import FetchPage, csv_stream
 
 
 @require_GET
@@ -28,28 +29,34 @@ def clients_csv(request: HttpRequest) -> HttpResponse:
     term = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
     filters = {"q": term} if term else {}
 
-    def pages() -> Iterator[api.Page]:
-        if term:  # search is one call, not paginated
-            found = api.client_search(term=term).clients
-            yield page_of(found, Paging(page=1, per_page=max(1, len(found))))
-        else:
-            yield from api.clients_pages(per_page=settings.EXPORT_PAGE_SIZE)
+    if term:  # search is one call, not paginated: its one page is the whole file
+        name = f"clients-search-{slugify(term)[:40] or 'terms'}"
+        first_page, fetch_page = partial(search_page, term), None
+    else:
+        listing = api.clients_listing(per_page=settings.EXPORT_PAGE_SIZE)
+        name = "clients"
+        first_page, fetch_page = partial(listing.page, 1), listing.page
+    return export(
+        request, "export.clients", name, CLIENT_COLUMNS, first_page, fetch_page, filters=filters
+    )
 
-    name = f"clients-search-{slugify(term)[:40] or 'terms'}" if term else "clients"
-    return export(request, "export.clients", name, CLIENT_COLUMNS, pages(), filters=filters)
+
+def search_page(term: str) -> api.Page:
+    found = api.client_search(term=term).clients
+    return page_of(found, Paging(page=1, per_page=max(1, len(found))))
 
 
 @require_GET
 @requires("export_data")
 def loans_csv(request: HttpRequest, client_ref: str) -> HttpResponse:
-    return client_export(request, client_ref, "loans", api.client_loans_pages, loan_columns)
+    return client_export(request, client_ref, "loans", api.client_loans_listing, loan_columns)
 
 
 @require_GET
 @requires("export_data")
 def deposits_csv(request: HttpRequest, client_ref: str) -> HttpResponse:
     return client_export(
-        request, client_ref, "deposits", api.client_deposits_pages, deposit_columns
+        request, client_ref, "deposits", api.client_deposits_listing, deposit_columns
     )
 
 
@@ -57,7 +64,7 @@ def client_export(
     request: HttpRequest,
     client_ref: str,
     kind: str,
-    pages: Callable[..., Iterator[api.Page]],
+    listing: Callable[..., api.Listing],
     columns: Callable[[str], Columns],
 ) -> HttpResponse:
     action = f"export.{kind}"
@@ -68,12 +75,14 @@ def client_export(
     except api.ApiError as error:
         return export_failed(request, action, error, client_ref=client_ref)
     safe_ref = re.sub(r"[^A-Za-z0-9_-]", "_", client_ref)
+    accounts = listing(client_id=client_id, per_page=settings.EXPORT_PAGE_SIZE)
     return export(
         request,
         action,
         f"client-{safe_ref}-{kind}",
         columns(client_ref),
-        pages(client_id=client_id, per_page=settings.EXPORT_PAGE_SIZE),
+        partial(accounts.page, 1),
+        accounts.page,
         client_id=client_id,
         client_ref=client_ref,
     )
@@ -84,16 +93,18 @@ def export(
     action: str,
     name: str,
     columns: Columns,
-    pages: Iterator[api.Page],
+    first_page: Callable[[], api.Page],
+    fetch_page: FetchPage | None,
     *,
     filters: dict | None = None,
     client_id: str = "",
     client_ref: str = "",
 ) -> HttpResponse:
     """Read the first page now (a failure is a proper error page, not an empty file),
-    then stream the rest, audited once it ends, however it ends."""
+    then stream the rest (`fetch_page(n)` reads page n; None: the first page is all),
+    audited once it ends, however it ends."""
     try:
-        first = next(pages)
+        first = first_page()
         list(first.items)  # a malformed first page is an error page too, not a broken file
     except api.ApiError as error:
         return export_failed(request, action, error, filters=filters, client_ref=client_ref)
@@ -114,7 +125,13 @@ def export(
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(
-        csv_stream(first, pages, columns, finished=finished),
+        csv_stream(
+            first,
+            fetch_page,
+            columns,
+            in_flight=settings.EXPORT_PAGES_IN_FLIGHT,
+            finished=finished,
+        ),
         content_type="text/csv; charset=utf-8",
         # Cache-Control: no-store, private comes from dashboard.headers.NoStore, as on every page.
         headers={"Content-Disposition": content_disposition_header(True, f"{name}-{stamp}.csv")},

@@ -79,6 +79,7 @@ class Faults:
     ignore_idempotency: int = 0  # 1: behave like an API that ignores Idempotency-Key
     path_prefix: str = "/v1/"  # only requests whose path starts with this
     min_page: int = 1  # only requests asking for this page or later
+    max_page: int = 0  # and, unless 0, this page or earlier (one slow page: both the same)
     methods: str = ""  # only these methods, comma-separated (empty: all)
 
     @classmethod
@@ -106,9 +107,10 @@ class Faults:
         if self.methods and method not in self.methods.upper().split(","):
             return False
         try:
-            return int(query.get("page", "1")) >= self.min_page
+            page = int(query.get("page", "1"))
         except ValueError:
             return True
+        return page >= self.min_page and (not self.max_page or page <= self.max_page)
 
 
 class Sandbox:

@@ -149,14 +149,34 @@ def test_formulas_are_neutralised_and_negative_amounts_stay_numbers(
     assert by_reference["'@DP-2"]["narration"] == "'\rcarriage"
 
 
-def test_the_response_starts_before_the_whole_book_is_read(manager_client, sandbox):
+def test_the_response_starts_before_the_whole_book_is_read(manager_client, sandbox, settings):
     response = manager_client.get("/clients/export.csv")
     chunks = iter(response.streaming_content)
     header = next(chunks)
     assert header.startswith("\ufeffclient_ref,client_id,first_name".encode())
     next(chunks)  # the first page's rows
-    assert len(sandbox.received()) <= 3  # page 1, and at most the pages read ahead
+    # Page 1, and at most the pages fetched ahead of the writer (of 10 or more).
+    assert len(sandbox.received()) <= 1 + settings.EXPORT_PAGES_IN_FLIGHT < 10
     assert len(b"".join(chunks)) > 0
+
+
+def test_a_slow_page_among_faster_ones_still_comes_out_in_order(manager_client, sandbox, settings):
+    settings.EXPORT_PAGES_IN_FLIGHT = 3
+    # Page 2 answers last of the pages asked for with it: 3 and 4 are already in.
+    sandbox.set_faults(latency_ms=400, min_page=2, max_page=2, path_prefix="/v1/clients")
+    response = manager_client.get("/clients/export.csv", headers={"X-Request-ID": "slow-0001"})
+    rows = read_csv(response)
+    received = sandbox.received()
+    sandbox.clear_faults()
+    expected = every_client(sandbox)
+    assert [row["client_id"] for row in rows] == [client["id"] for client in expected]
+    pages = [call["query"]["page"] for call in received]
+    last = -(-len(expected) // 100)
+    assert sorted(pages, key=int) == [str(number) for number in range(1, last + 1)]  # each once
+    assert pages[0] == "1"  # alone: it says how many pages follow
+    assert {call["request_id"] for call in received} == {"slow-0001"}
+    entry = AuditEntry.objects.get(action="export.clients")
+    assert entry.outcome == "success" and entry.details["rows"] == len(expected)
 
 
 def test_a_first_page_failure_is_an_error_page_not_an_empty_file(manager_client, sandbox):

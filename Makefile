@@ -40,10 +40,12 @@ test: $(VENV)/.installed-test browser
 	$(BIN)/ruff format --check .
 	$(PY) -m pytest
 
-# Speed and memory of the clients export over 100,000 sandbox clients (not a test).
+# Not tests: the clients export over 100,000 sandbox clients (speed, memory), then the
+# pages' added time, CPU and throughput against the bare API. Figures in var/bench-*.json.
 bench: $(VENV)/.installed-test
 	@mkdir -p var
 	$(PY) -m tests.bench.export_bench
+	$(PY) -m tests.bench.pages_bench
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -251,9 +251,9 @@ def start_dashboard(
             return DashboardProcess(
                 url=url, process=process, env=environment, access_log=access_log
             )
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening, or still busy
             if process.poll() is not None:
                 raise RuntimeError("gunicorn exited") from None
             time.sleep(0.2)
-    process.kill()
+    stop(process)
     raise RuntimeError("the dashboard did not start in time")

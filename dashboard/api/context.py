@@ -5,7 +5,7 @@ A middleware outside this package (dashboard/monitoring/tracing.py) opens a
 trace's id as `X-Request-ID` on every call and adds each call's time to it, which
 becomes the page's `Server-Timing` and its access-log line. The trace is per
 thread, like the deadlines (deadlines.py): a thread that calls the API for a
-request (the export's read-ahead) takes the request's trace with it, so its calls
+request (the export's page fetchers) takes the request's trace with it, so its calls
 carry the same id and count towards the same request.
 """
 
@@ -27,7 +27,7 @@ class RequestTrace:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add_call(self, seconds: float) -> None:
-        with self._lock:  # the read-ahead thread adds its calls too
+        with self._lock:  # the export's page fetchers add their calls too
             self.calls += 1
             self.seconds += seconds
 

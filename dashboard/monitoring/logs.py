@@ -1,7 +1,7 @@
 """Log lines: readable text by default, one JSON object per line with LOG_FORMAT=json.
 
 Every line carries the id of the request it was written for (`RequestIdFilter`,
-from the service module's per-thread trace, so the export's read-ahead thread's
+from the service module's per-thread trace, so the export's page-fetching threads'
 lines carry it too). No line names a URL path: references in URLs are personal
 data, so requests are named by their route (`clients:detail`), and Django's own
 request warnings ("Not Found: /clients/CL-000123/") are rewritten to the route

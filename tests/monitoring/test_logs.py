@@ -142,7 +142,7 @@ def test_a_search_term_in_the_query_is_never_logged(viewer_client, sandbox, json
     assert "okafor" not in json_log.text().lower()
 
 
-def test_the_exports_access_line_counts_the_read_ahead_calls(manager_client, sandbox, json_log):
+def test_the_exports_access_line_counts_the_page_fetchers_calls(manager_client, sandbox, json_log):
     response = manager_client.get("/clients/export.csv", headers={"X-Request-ID": "export-0002"})
     b"".join(response.streaming_content)
     [line] = json_log.access_lines()
@@ -152,14 +152,14 @@ def test_the_exports_access_line_counts_the_read_ahead_calls(manager_client, san
     assert "cut short" not in line["message"]
 
 
-def test_a_read_ahead_failure_is_logged_with_the_exports_id(manager_client, sandbox, json_log):
+def test_a_page_fetcher_failure_is_logged_with_the_exports_id(manager_client, sandbox, json_log):
     sandbox.set_faults(error_rate=1, error_status=503, min_page=2)
     response = manager_client.get("/clients/export.csv", headers={"X-Request-ID": "export-0003"})
     with pytest.raises(ExportAborted):
         b"".join(response.streaming_content)
     lines = json_log.lines()
     failures = [line for line in lines if line["logger"] == "dashboard.api.transport"]
-    assert failures  # written on the read-ahead thread
+    assert failures  # written on a page-fetching thread
     assert {line["request_id"] for line in lines} == {"export-0003"}
     assert "cut short" in json_log.access_lines()[0]["message"]
 
@@ -301,7 +301,7 @@ def test_a_real_servers_json_logs(production, sandbox):
     missing = [line["message"] for line in by_request["prod-missing-0001"]]
     assert "Not Found: route clients:detail" in missing
     exported = by_request["prod-export-0001"]
-    assert any(line["logger"] == "dashboard.api.transport" for line in exported)  # read-ahead
+    assert any(line["logger"] == "dashboard.api.transport" for line in exported)  # page fetchers
 
     # Nothing secret or personal, in our lines or gunicorn's.
     scan("the production JSON log", text)

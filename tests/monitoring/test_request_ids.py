@@ -1,5 +1,5 @@
 """X-Request-ID: the proxy's when well formed, a new one otherwise; on every response, and on
-every Clients API call the request causes, the export's read-ahead thread included."""
+every Clients API call the request causes, the export's page-fetching threads included."""
 
 import re
 import uuid
@@ -82,13 +82,13 @@ def test_a_made_up_id_goes_to_the_api_too(viewer_client, sandbox):
     assert {call["request_id"] for call in sandbox.received()} == {request_id_of(response)}
 
 
-def test_the_export_read_ahead_thread_sends_the_exports_id(manager_client, sandbox, settings):
+def test_the_export_page_fetchers_send_the_exports_id(manager_client, sandbox, settings):
     settings.EXPORT_PAGE_SIZE = 100
     response = manager_client.get("/clients/export.csv", headers={"X-Request-ID": "export-0001"})
     assert response.status_code == 200
     b"".join(response.streaming_content)
     received = sandbox.received()
-    # The view reads page 1; pages 2 onwards are fetched on the read-ahead thread.
+    # The view reads page 1; pages 2 onwards are fetched on the page-fetching threads.
     pages = {call["query"]["page"] for call in received}
     assert {"1", "2", "3"} <= pages
     assert {call["request_id"] for call in received} == {"export-0001"}

@@ -1,6 +1,8 @@
 """The authentication backends: both sign-in throttles in front of every authenticate(),
 then the password check and, on every request, the user with their role in one query."""
 
+from functools import cache
+
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -53,12 +55,20 @@ class StaffBackend(ModelBackend):
 
     def get_user(self, user_id):
         User = get_user_model()
-        fields = [field.attname for field in User._meta.concrete_fields]
-        rows = list(
-            User._default_manager.filter(pk=user_id).values_list(*fields, *MEMBERSHIP_FIELDS)
-        )
+        fields, query = user_with_memberships()
+        rows = list(query.filter(pk=user_id))
         if not rows:
             return None
-        user = User.from_db(User._default_manager.db, fields, rows[0][: len(fields)])
+        user = User.from_db(query.db, fields, rows[0][: len(fields)])
         user._standing = standing_from(user, (row[len(fields) :] for row in rows))
         return user if self.user_can_authenticate(user) else None
+
+
+@cache
+def user_with_memberships():
+    """The user's columns, and the query for them joined with the memberships, never
+    run itself: resolving some thirty names and their joins cost as much as running
+    the query, so it is done once per process and each request filters a copy."""
+    User = get_user_model()
+    fields = [field.attname for field in User._meta.concrete_fields]
+    return fields, User._default_manager.values_list(*fields, *MEMBERSHIP_FIELDS)

@@ -28,7 +28,11 @@ def routable(client_ref: str) -> bool:
     return (
         0 < len(client_ref) <= ROUTABLE_LENGTH
         and client_ref not in (".", "..")  # browsers resolve them away, even escaped
-        and not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in client_ref)
+        # Printable text holds neither (the usual case, tested in one C call).
+        and (
+            client_ref.isprintable()
+            or not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in client_ref)
+        )
     )
 
 

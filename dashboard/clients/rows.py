@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from html import escape
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
@@ -56,6 +57,7 @@ def shortened(text: str, length: int) -> str:
 
 def client_rows_html(clients: Iterable[Client]) -> SafeString:
     detail_url = client_url_builder("detail")
+    zone = timezone.get_current_timezone()
     rows = []
     for client in clients:
         reference = client.client_ref
@@ -80,7 +82,7 @@ def client_rows_html(clients: Iterable[Client]) -> SafeString:
                 place=escape(client.city or "—")
                 + (f", {escape(client.state)}" if client.state else ""),
                 country=escape(client.country or "—"),
-                created=day(client.created_at),
+                created=day(client.created_at, zone),
             )
         )
     # Every value from the API above went through escape() (tests/clients/test_rows.py).

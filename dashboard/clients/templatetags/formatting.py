@@ -1,7 +1,7 @@
 """How money, dates and statuses look everywhere: one place, so they look the same."""
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 from django import template
@@ -47,11 +47,13 @@ def percent(rate: Decimal | None) -> str:
 
 
 @register.filter
-def day(value: date | datetime | None) -> str:
+def day(value: date | datetime | None, zone: tzinfo | None = None) -> str:
+    """A date, or a moment's date in `zone` (by default the current time zone; a table
+    passes it once for all its rows)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        value = timezone.localtime(value).date()
+        value = timezone.localtime(value, zone).date()
     return f"{value.day:02d} {MONTHS[value.month - 1]} {value.year:04d}"
 
 

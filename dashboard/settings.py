@@ -153,8 +153,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.access.context.staff",
             ],
-            # {% partialdef %} everywhere without a {% load %} in each template.
-            "builtins": ["template_partials.templatetags.partials"],
+            # {% partialdef %} everywhere without a {% load %} in each template, and
+            # {% url %} with its reversals remembered (dashboard/template_urls.py).
+            "builtins": ["template_partials.templatetags.partials", "dashboard.template_urls"],
         },
     },
 ]

@@ -21,11 +21,21 @@ register = template.Library()
 
 @lru_cache(maxsize=2048)
 def _reversed(view_name, args, kwargs, current_app, _script_prefix, _urlconf, _language) -> str:
-    return reverse(view_name, args=args, kwargs=dict(kwargs), current_app=current_app)
+    return reverse(
+        view_name,
+        args=[arg for _type, arg in args],
+        kwargs={name: value for name, _type, value in kwargs},
+        current_app=current_app,
+    )
 
 
 def remembered_reverse(view_name: str, args: list, kwargs: dict, current_app: str | None) -> str:
-    key = (tuple(args), tuple(sorted(kwargs.items())), current_app)
+    # Typed: 1, 1.0 and True are equal keys but not the same URL.
+    key = (
+        tuple((type(arg), arg) for arg in args),
+        tuple(sorted((name, type(value), value) for name, value in kwargs.items())),
+        current_app,
+    )
     try:
         urlconf = get_urlconf() or settings.ROOT_URLCONF
         return _reversed(view_name, *key, get_script_prefix(), urlconf, get_language())

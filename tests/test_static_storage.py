@@ -6,8 +6,7 @@ import json
 from dashboard.static_storage import StaticFiles
 
 
-def test_static_urls_are_the_manifests_and_remembered(tmp_path, settings):
-    settings.DEBUG = False
+def test_static_urls_are_the_manifests_and_remembered(tmp_path):
     (tmp_path / "staticfiles.json").write_text(
         json.dumps({"paths": {"css/site.css": "css/site.0123abcd.css"}, "version": "1.1"})
     )

@@ -35,6 +35,13 @@ def test_a_second_reversal_is_remembered():
     assert _reversed.cache_info().hits == hits + 1
 
 
+def test_equal_arguments_of_other_types_are_not_confused():
+    source = "{% url 'admin:auth_user_change' pk %}"
+    for pk in (1, True, 1.0, "1"):
+        assert rendered(source, pk=pk) == reverse("admin:auth_user_change", args=[pk])
+    assert rendered(source, pk=True) == "/admin/auth/user/True/change/"
+
+
 def test_as_var_and_no_match_behave_as_djangos():
     assert rendered("{% url 'no:such' as link %}[{{ link }}]") == "[]"
     with pytest.raises(NoReverseMatch):

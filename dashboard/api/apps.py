@@ -34,17 +34,6 @@ def check_api_settings(**kwargs) -> list[checks.CheckMessage]:
                 id="api.W001",
             )
         )
-    if settings.EXPORT_PAGES_IN_FLIGHT >= settings.API_CONCURRENT_CALLS:
-        found.append(
-            checks.Warning(
-                f"An export fetches {settings.EXPORT_PAGES_IN_FLIGHT} pages at once "
-                "(EXPORT_PAGES_IN_FLIGHT) with only "
-                f"{settings.API_CONCURRENT_CALLS} API slots per process "
-                "(API_CONCURRENT_CALLS): one export would leave pages none. Keep it "
-                "below, e.g. 3 of 6.",
-                id="api.W004",
-            )
-        )
     url = urlsplit(settings.API_BASE_URL)
     local = is_loopback_host(url.hostname)
     if not (url.scheme == "https" or (url.scheme == "http" and local)):

@@ -9,6 +9,7 @@ page of 100. Here a row is one format string: the same markup, every value escap
 golden test (tests/clients/test_list_golden.py) shows any change.
 """
 
+import unicodedata
 from collections.abc import Iterable
 from html import escape
 
@@ -51,8 +52,11 @@ LINKED_NAME = '<a href="{href}" class="link-body-emphasis fw-medium">{name}</a>'
 
 
 def shortened(text: str, length: int) -> str:
-    """Django's truncatechars, without building a Truncator for the usual short text."""
-    return text if len(text) <= length else Truncator(text).chars(length)
+    """Django's truncatechars (which also composes decomposed accents, NFC), without
+    building a Truncator for the usual short, composed text."""
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return Truncator(text).chars(length)
 
 
 def client_rows_html(clients: Iterable[Client]) -> SafeString:

@@ -16,6 +16,8 @@ from concurrent.futures import Future
 from itertools import chain
 from typing import Any
 
+from django.conf import settings
+
 from dashboard import api
 
 from .columns import Columns
@@ -23,6 +25,20 @@ from .columns import Columns
 BOM = "\ufeff"  # lets Excel read UTF-8 (Ọlá, Adébáyọ̀) correctly
 
 FetchPage = Callable[[int], api.Page]
+
+_export_slots_lock = threading.Lock()
+_export_slots_by_size: dict[int, threading.BoundedSemaphore] = {}
+
+
+def export_slots() -> threading.BoundedSemaphore:
+    """Fetches ahead that all exports of the process may have waiting on the API at
+    once: half its API_CONCURRENT_CALLS, so however many exports run, pages keep the
+    other half (and an export's own in-turn fetch finds a slot)."""
+    size = max(1, settings.API_CONCURRENT_CALLS // 2)
+    with _export_slots_lock:
+        if size not in _export_slots_by_size:
+            _export_slots_by_size[size] = threading.BoundedSemaphore(size)
+        return _export_slots_by_size[size]
 
 
 class ExportAborted(Exception):
@@ -87,14 +103,28 @@ class PagesInOrder(Iterator[api.Page]):
             try:
                 while (job := self._jobs.get()) is not None:
                     number, future = job
-                    if not future.set_running_or_notify_cancel():
+                    slots = export_slots()
+                    if not self._wait_for(slots, future):
                         continue  # the export ended before this page's turn
                     try:
-                        future.set_result(self._fetch_page(number))
-                    except BaseException as error:  # raised to the writer, in page order
-                        future.set_exception(error)
+                        if not future.set_running_or_notify_cancel():
+                            continue
+                        try:
+                            future.set_result(self._fetch_page(number))
+                        except BaseException as error:  # raised to the writer, in order
+                            future.set_exception(error)
+                    finally:
+                        slots.release()
             finally:
                 api.release_session()
+
+    @staticmethod
+    def _wait_for(slots: threading.BoundedSemaphore, future: Future) -> bool:
+        """Takes one of the exports' slots, unless the page is cancelled meanwhile."""
+        while not slots.acquire(timeout=0.1):
+            if future.cancelled():
+                return False
+        return True
 
     def __next__(self) -> api.Page:
         if self._closed:
@@ -108,6 +138,8 @@ class PagesInOrder(Iterator[api.Page]):
                 # other exports): it is fetched now, in its turn, as a sequential export
                 # would, so a busy process slows an export down instead of ending it.
                 page = self._fetch_page(number)
+            if self._list_changed(page):
+                page = self._start_again_from(number)
             api.check_page_follows(self._last_handed, page)
         except BaseException:
             self.close()  # the export ends here: nothing more is asked for
@@ -121,6 +153,23 @@ class PagesInOrder(Iterator[api.Page]):
             # for a whole page.
             time.sleep(0)
         return page
+
+    def _list_changed(self, page: api.Page) -> bool:
+        # A client added or removed while the pages are read shifts every later page
+        # by a row. Read one after another, the shift only repeats a row, which the
+        # writer skips; read out of order, page n+1 may be read after the change and
+        # n+2 before it, and the row pushed from one to the other is in neither.
+        before, now = self._last_handed.total, page.total
+        return before is not None and now is not None and before != now
+
+    def _start_again_from(self, number: int) -> api.Page:
+        """Drops the pages asked for ahead, which may predate the change, and reads
+        this one again in turn; the window then starts afresh after it."""
+        for _number, future in self._waiting:
+            future.cancel()
+        self._waiting.clear()
+        self._next_number = number + 1
+        return self._fetch_page(number)
 
     def close(self) -> None:
         if self._closed:

@@ -53,11 +53,3 @@ def test_plain_http_to_anything_else_is_warned_about(settings, url):
 )
 def test_debug_against_a_remote_api_is_warned_about(settings, url, warned):
     assert warnings_for(settings, url, debug=True) == warned
-
-
-@pytest.mark.parametrize(
-    ("in_flight", "slots", "warned"), [(3, 6, False), (6, 6, True), (8, 6, True)]
-)
-def test_an_export_may_not_take_every_api_slot(settings, in_flight, slots, warned):
-    settings.EXPORT_PAGES_IN_FLIGHT, settings.API_CONCURRENT_CALLS = in_flight, slots
-    assert ("api.W004" in {message.id for message in check_api_settings()}) is warned

@@ -4,13 +4,14 @@ value escaped, and dates as Django's own formatting spells them."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.template.defaultfilters import truncatechars
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 from django.utils import timezone
 from django.utils.dateformat import format as django_format
 
 from dashboard.api import Client
 from dashboard.clients.references import ROUTABLE_LENGTH, client_url
-from dashboard.clients.rows import client_rows_html
+from dashboard.clients.rows import REFERENCE_LABEL_LENGTH, client_rows_html, shortened
 from dashboard.clients.templatetags.formatting import day, moment
 
 ODD_REFERENCES = [
@@ -32,6 +33,7 @@ ODD_REFERENCES = [
     "x" * (ROUTABLE_LENGTH + 1),
     " leading and trailing ",
     "emoji 🙂",
+    "Cafe\u0301 decomposed",
 ]
 
 
@@ -72,6 +74,13 @@ def test_every_value_from_the_api_is_escaped():
     # The name, the phone twice, email, city, state, country; the reference's title and label.
     assert html.count("&lt;script&gt;") == 9
     assert "alert(1)>" not in html and '"x"' not in html
+
+
+def test_reference_labels_are_what_truncatechars_makes():
+    for reference in ODD_REFERENCES:
+        assert shortened(reference, REFERENCE_LABEL_LENGTH) == truncatechars(
+            reference, REFERENCE_LABEL_LENGTH
+        ), reference
 
 
 def test_unroutable_references_are_text_with_a_note():

@@ -149,7 +149,8 @@ def test_pages_answered_out_of_order_are_written_in_order():
 
 
 @pytest.mark.parametrize("in_flight", [1, 3, 8])
-def test_at_most_in_flight_pages_are_fetched_at_once(in_flight):
+def test_at_most_in_flight_pages_are_fetched_at_once(in_flight, settings):
+    settings.API_CONCURRENT_CALLS = 16  # the exports' share, 8, is no limit here
     pages = 12
     gates = {number: threading.Event() for number in range(2, pages + 1)}
     listing = FakeListing(pages, gates=gates)
@@ -199,6 +200,96 @@ def test_a_page_ahead_that_finds_every_api_slot_taken_is_fetched_in_its_turn():
     assert row_ids(body) == listing.ids(*range(1, 7))
     assert finished.calls == [(6 * ROWS, None)]
     assert sorted(listing.started) == [1, 2, 3, 3, 4, 5, 5, 6]  # 3 and 5 once more
+
+
+def test_all_exports_together_keep_to_half_the_api_slots(settings):
+    settings.API_CONCURRENT_CALLS = 4  # two for the exports' fetches ahead
+    hold = threading.Event()
+    lock = threading.Lock()
+    counts = {"active": 0, "peak": 0}
+    listings = [FakeListing(6), FakeListing(6)]
+
+    def held(listing):
+        def fetch(number):
+            with lock:
+                counts["active"] += 1
+                counts["peak"] = max(counts["peak"], counts["active"])
+            try:
+                assert hold.wait(WAIT)
+                return listing.page(number)
+            finally:
+                with lock:
+                    counts["active"] -= 1
+
+        return fetch
+
+    exports = [
+        csv_stream(listing.page(1), held(listing), COLUMNS, in_flight=3, finished=Finished())
+        for listing in listings
+    ]
+    bodies = [next(export) + next(export) for export in exports]  # header, page 1
+    # Six pages asked for ahead, six workers started: two may wait on the API.
+    wait_until(lambda: len(export_threads()) == 6 and counts["active"] == 2)
+    assert counts["peak"] == 2
+    hold.set()
+    for index, export in enumerate(exports):
+        bodies[index] += b"".join(export)
+    for listing, body in zip(listings, bodies, strict=True):
+        assert row_ids(body) == listing.ids(*range(1, 7))
+    assert counts["peak"] == 2
+
+
+class ShiftingListing:
+    """Clients by position, `ROWS` a page, with totals; `insert()` adds one at the
+    front, shifting every later page by a row, as a new client does."""
+
+    def __init__(self, count: int) -> None:
+        self.ids = [f"c{n}" for n in range(count)]
+        self.lock = threading.Lock()
+        self.finished: list[int] = []
+        self.listeners: list = []
+        self.gates: dict[int, threading.Event] = {}
+
+    def insert(self) -> None:
+        self.ids.insert(0, "new")
+
+    def page(self, number: int) -> api.Page:
+        gate = self.gates.get(number)
+        if gate is not None:
+            assert gate.wait(WAIT), f"page {number} was never released"
+            del self.gates[number]  # a second reading of it is not held
+        with self.lock:
+            rows = self.ids[(number - 1) * ROWS : number * ROWS]
+            total = len(self.ids)
+        result = api.Page(
+            items=ParsedOnRead([{"id": row} for row in rows], lambda item: Row(item["id"])),
+            page=number,
+            per_page=ROWS,
+            total=total,
+            total_pages=-(-total // ROWS),
+        )
+        with self.lock:
+            self.finished.append(number)
+            for listener in self.listeners:
+                listener(number)
+        return result
+
+
+def test_a_client_added_while_pages_come_out_of_order_loses_no_row():
+    listing = ShiftingListing(8)
+    original = list(listing.ids)
+    three_and_four_read = threading.Event()
+    listing.gates[2] = three_and_four_read
+
+    def after(number):
+        if {3, 4} <= set(listing.finished) and not three_and_four_read.is_set():
+            listing.insert()  # after pages 3 and 4 were read, before page 2 is
+            three_and_four_read.set()
+
+    listing.listeners.append(after)
+    written = row_ids(b"".join(stream(listing, in_flight=3)))
+    assert set(original) <= set(written)  # nothing pushed between pages is lost
+    assert len(written) == len(set(written))  # nor written twice
 
 
 def test_closing_the_download_early_stops_fetching():

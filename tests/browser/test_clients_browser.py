@@ -234,6 +234,7 @@ def test_the_audit_log_filters_in_place(
     expect(page.get_by_text("Recent history")).to_be_visible()
     history = page.locator("[aria-labelledby=history-title] li")  # loaded after the page
     expect(history.first).to_contain_text("client.update")
+    screenshot(page, "client-detail-history", full_page=True)
 
 
 def test_a_too_large_upload_is_a_toast_and_the_input_stays(page, officer, settings, screenshot):

@@ -21,6 +21,7 @@ from .clients import (
     is_last_page,
 )
 from .context import RequestTrace, current_trace, serving_request
+from .deadlines import export_slots
 from .errors import (
     ApiError,
     BadResponse,
@@ -71,6 +72,7 @@ __all__ = [
     "clients_listing",
     "clients_pages",
     "current_trace",
+    "export_slots",
     "is_last_page",
     "release_session",
     "serving_request",

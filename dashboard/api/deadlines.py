@@ -82,16 +82,29 @@ def call_deadline(seconds: float) -> Iterator[None]:
         slots.release()
 
 
-_slots_lock = threading.Lock()
-_slots_by_size: dict[int, threading.BoundedSemaphore] = {}
+_semaphores_lock = threading.Lock()
+_semaphores: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+
+
+def _semaphore(name: str, size: int) -> threading.BoundedSemaphore:
+    """The process's one semaphore of `name` and `size`: sizes come from settings, read
+    each time, as tests change them."""
+    with _semaphores_lock:
+        if (name, size) not in _semaphores:
+            _semaphores[name, size] = threading.BoundedSemaphore(size)
+        return _semaphores[name, size]
 
 
 def _slots() -> threading.BoundedSemaphore:
-    size = settings.API_CONCURRENT_CALLS  # read each time: tests change it
-    with _slots_lock:
-        if size not in _slots_by_size:
-            _slots_by_size[size] = threading.BoundedSemaphore(size)
-        return _slots_by_size[size]
+    return _semaphore("calls", settings.API_CONCURRENT_CALLS)
+
+
+def export_slots() -> threading.BoundedSemaphore:
+    """Fetches ahead that all exports of the process may have waiting on the API at
+    once: half its API_CONCURRENT_CALLS, so however many exports run, pages keep the
+    other half (and an export's own in-turn fetch finds a slot). Taken before the
+    call's own slot, by the export's workers (exports/streaming.py)."""
+    return _semaphore("exports", max(1, settings.API_CONCURRENT_CALLS // 2))
 
 
 class RequestBudget:

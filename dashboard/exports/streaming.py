@@ -16,8 +16,6 @@ from concurrent.futures import Future
 from itertools import chain
 from typing import Any
 
-from django.conf import settings
-
 from dashboard import api
 
 from .columns import Columns
@@ -25,20 +23,6 @@ from .columns import Columns
 BOM = "\ufeff"  # lets Excel read UTF-8 (Ọlá, Adébáyọ̀) correctly
 
 FetchPage = Callable[[int], api.Page]
-
-_export_slots_lock = threading.Lock()
-_export_slots_by_size: dict[int, threading.BoundedSemaphore] = {}
-
-
-def export_slots() -> threading.BoundedSemaphore:
-    """Fetches ahead that all exports of the process may have waiting on the API at
-    once: half its API_CONCURRENT_CALLS, so however many exports run, pages keep the
-    other half (and an export's own in-turn fetch finds a slot)."""
-    size = max(1, settings.API_CONCURRENT_CALLS // 2)
-    with _export_slots_lock:
-        if size not in _export_slots_by_size:
-            _export_slots_by_size[size] = threading.BoundedSemaphore(size)
-        return _export_slots_by_size[size]
 
 
 class ExportAborted(Exception):
@@ -103,7 +87,7 @@ class PagesInOrder(Iterator[api.Page]):
             try:
                 while (job := self._jobs.get()) is not None:
                     number, future = job
-                    slots = export_slots()
+                    slots = api.export_slots()
                     if not self._wait_for(slots, future):
                         continue  # the export ended before this page's turn
                     try:

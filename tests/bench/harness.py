@@ -136,36 +136,29 @@ def machine_busy(before: dict[str, float], after: dict[str, float]) -> dict[str,
 # --- the machine ------------------------------------------------------------------------
 
 
-def git_commit() -> str | None:
+def git_output(*arguments: str) -> str | None:
+    """What `git <arguments>` prints in the repository, or None without git."""
     try:
         found = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
+            ["git", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=10, check=True
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return found.stdout.strip() or None
+    return found.stdout
+
+
+def git_commit() -> str | None:
+    found = git_output("rev-parse", "--short", "HEAD")
+    return found.strip() or None if found is not None else None
 
 
 def uncommitted_paths() -> list[str] | None:
     """The files that differ from the commit: a figure measured on a working tree whose
     product code is being changed is not the commit's figure."""
-    try:
-        found = subprocess.run(
-            ["git", "status", "--porcelain"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
+    found = git_output("status", "--porcelain")
+    if found is None:
         return None
-    return sorted(line[3:] for line in found.stdout.splitlines() if line.strip())
+    return sorted(line[3:] for line in found.splitlines() if line.strip())
 
 
 def machine_facts() -> dict:

@@ -35,9 +35,11 @@ timeout = math.ceil(API_REQUEST_BUDGET) + 10
 # budget; a long CSV export still running then is cut (the browser reports it failed).
 graceful_timeout = timeout
 
-# One line per request on stdout, tied to the dashboard's own log lines by the request
-# id. No path, query or referrer: they hold client references and search terms.
-accesslog = "-"
+# The dashboard writes one line per request itself (monitoring/tracing.py: route, user,
+# status, time, API calls). gunicorn's own access line, on with GUNICORN_ACCESS_LOG=true,
+# adds the remote address and bytes sent, on stdout, tied to the first by the request id;
+# no path, query or referrer: they hold client references and search terms.
+accesslog = "-" if env.bool("GUNICORN_ACCESS_LOG", default=False) else None
 access_log_format = (
     "request_id=%({x-request-id}o)s remote=%(h)s method=%(m)s status=%(s)s bytes=%(B)s ms=%(M)s"
 )

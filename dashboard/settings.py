@@ -193,6 +193,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     )
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Django's database sessions, each read by one query compiled once (access/sessions/).
+SESSION_ENGINE = "dashboard.access.sessions.db"
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Django's own RedisCache, but Redis down means misses, not errors (dashboard/cache.py).
     CACHES["default"]["BACKEND"] = "dashboard.cache.TolerantRedisCache"
@@ -200,7 +202,7 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # out, and while Redis is down they are read from the database. Not with a memory
     # cache: each process would keep its own copy, and a sign-out in one would leave
     # the session alive in the others.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "dashboard.access.sessions.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

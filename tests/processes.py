@@ -170,13 +170,16 @@ def start_dashboard(
     threads: int = 8,
     prepare: bool = True,
     log_path: Path | None = None,
+    access_log: bool = False,
 ) -> DashboardProcess:
     """Deploy as the README says: migrate a fresh database, collect static files, create
     `staff` (username -> role), and serve with gunicorn and its configuration
     (dashboard/gunicorn_conf.py): one worker of `threads` threads unless `env` says
     otherwise. Another instance on the same database and `folder` passes prepare=False:
     migrations and staff are made once. `log_path`: the dashboard's own log lines (its
-    stderr) go to that file, for a test to read, instead of the suite's output."""
+    stderr) go to that file, for a test to read, instead of the suite's output.
+    `access_log`: gunicorn's access log on (off by default, as in production), written to
+    the process's `access_log` file."""
     port = free_port()
     environment = {
         **os.environ,
@@ -220,7 +223,7 @@ def start_dashboard(
                 check=True,
                 capture_output=True,
             )
-    access_log = folder / f"access-{port}.log"
+    access_log_path = folder / f"access-{port}.log"
     log_file = log_path.open("ab") if log_path else None
     process = subprocess.Popen(
         [
@@ -234,8 +237,8 @@ def start_dashboard(
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "--access-logfile",
-            str(access_log),  # read by tests, kept out of their output
+            # Read by tests, kept out of their output.
+            *(["--access-logfile", str(access_log_path)] if access_log else []),
         ],
         cwd=ROOT,
         env=environment,
@@ -249,7 +252,10 @@ def start_dashboard(
         try:
             requests.get(f"{url}/accounts/login/", timeout=2)
             return DashboardProcess(
-                url=url, process=process, env=environment, access_log=access_log
+                url=url,
+                process=process,
+                env=environment,
+                access_log=access_log_path if access_log else None,
             )
         except (requests.ConnectionError, requests.Timeout):  # not listening, or still busy
             if process.poll() is not None:

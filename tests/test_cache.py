@@ -33,12 +33,12 @@ def test_redis_urls_select_the_tolerant_cache_and_cached_db_sessions():
     redis = manage("shell", "-c", show, CACHE_URL="redis://127.0.0.1:6379/1")
     assert redis.stdout.splitlines()[-1].split() == [
         "dashboard.cache.TolerantRedisCache",
-        "django.contrib.sessions.backends.cached_db",
+        "dashboard.access.sessions.cached_db",
     ]
     memory = manage("shell", "-c", show, CACHE_URL="locmemcache://")
     assert memory.stdout.splitlines()[-1].split() == [
         "django.core.cache.backends.locmem.LocMemCache",
-        "django.contrib.sessions.backends.db",  # one process's memory is not shared
+        "dashboard.access.sessions.db",  # one process's memory is not shared
     ]
 
 

@@ -115,7 +115,11 @@ def test_gunicorn_takes_the_file_and_its_command_line_wins():
 
 def test_the_access_log_has_the_request_id_and_no_client_data(sandbox, tmp_path):
     dashboard = start_dashboard(
-        tmp_path, api_url=sandbox.url, api_key=sandbox.api_key, staff={"vera": "Viewer"}
+        tmp_path,
+        api_url=sandbox.url,
+        api_key=sandbox.api_key,
+        staff={"vera": "Viewer"},
+        access_log=True,
     )
     try:
         session = dashboard.signed_in("vera", "a-long-test-password")

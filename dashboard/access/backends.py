@@ -9,6 +9,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from dashboard.prepared import Prepared
+
 from .roles import MEMBERSHIP_FIELDS, standing_from
 from .throttle import address_locked
 
@@ -56,19 +58,22 @@ class StaffBackend(ModelBackend):
     def get_user(self, user_id):
         User = get_user_model()
         fields, query = user_with_memberships()
-        rows = list(query.filter(pk=user_id))
+        rows = query.rows(user_id)
         if not rows:
             return None
-        user = User.from_db(query.db, fields, rows[0][: len(fields)])
+        user = User.from_db(query.using, fields, rows[0][: len(fields)])
         user._standing = standing_from(user, (row[len(fields) :] for row in rows))
         return user if self.user_can_authenticate(user) else None
 
 
 @cache
-def user_with_memberships():
-    """The user's columns, and the query for them joined with the memberships, never
-    run itself: resolving some thirty names and their joins cost as much as running
-    the query, so it is done once per process and each request filters a copy."""
+def user_with_memberships() -> tuple[list[str], Prepared]:
+    """The user's columns, and the query for a user by id joined with the memberships:
+    resolving some thirty names and their joins cost more than running the query, so it
+    is compiled once (dashboard/prepared.py)."""
     User = get_user_model()
     fields = [field.attname for field in User._meta.concrete_fields]
-    return fields, User._default_manager.values_list(*fields, *MEMBERSHIP_FIELDS)
+    columns = User._default_manager.values_list(*fields, *MEMBERSHIP_FIELDS)
+    return fields, Prepared(
+        lambda user_id: columns.filter(pk=user_id), [User._meta.pk], samples=[0]
+    )

@@ -30,7 +30,7 @@ logger = logging.getLogger("dashboard.requests")
 
 WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 # Lines only at DEBUG, unless failing: a load balancer asks the probes every few seconds,
-# and static files are whitenoise's work (gunicorn's access log has them too).
+# and static files are whitenoise's work (gunicorn's access log, when on, has them too).
 QUIET_ROUTES = frozenset({"healthz", "readyz", "static"})
 
 

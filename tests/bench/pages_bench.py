@@ -338,6 +338,13 @@ def table(results: dict) -> str:
         ]
         lines.append(row(cells, widths))
 
+    machine = results["machine"]
+    lines += [
+        "",
+        f"Machine: load average {machine['loadavg_before'][0]} at the start, reference loop "
+        f"{machine['reference_loop_ms']} ms before and {machine['reference_loop_ms_after']} ms "
+        "after (harness.reference_loop_ms: lower is faster)",
+    ]
     lines += ["", "Targets (added = percentiles of the per-pair difference):"]
     for target in results["targets"]:
         verdict = "met" if target["met"] else "NOT met"
@@ -399,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
 
     machine["loadavg_before"] = machine.pop("loadavg")
     machine["loadavg_after"] = [round(value, 2) for value in os.getloadavg()]
+    machine["reference_loop_ms_after"] = harness.reference_loop_ms()
     results = {
         "machine": machine,
         "settings": {

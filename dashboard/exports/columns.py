@@ -30,11 +30,21 @@ def number(value: Decimal | int | None) -> str:
 
 
 def moment(value: datetime | None) -> str:
+    """UTC to the millisecond, as the API writes them: what isoformat(timespec=
+    "milliseconds") spells, but a third of its cost (two of these a row, 100,000 rows)."""
     if value is None:
         return ""
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # as the API writes them
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond // 1000,
+    )
 
 
 def day(value: date | None) -> str:

@@ -8,10 +8,11 @@ pushed to the address bar) and, for htmx, the URL of the region alone.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from django.conf import settings
 from django.db.models import QuerySet
-from django.http import QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from dashboard.api import Page
 
@@ -20,6 +21,7 @@ T = TypeVar("T")
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 DEFAULT_PER_PAGE = 25
 MAX_PAGE = 1_000_000  # beyond any real book; keeps the API's offset arithmetic sane
+JUMP_AFTER_PAGES = 7  # more pages than this: the pager also offers "Go to page"
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,22 @@ class PagerLink:
 
 
 @dataclass(frozen=True)
+class PagerJump:
+    """The "Go to page" form: a GET of the full page (`action`), or with htmx of the region
+    (`hx_get`), carrying the page's other parameters; its `page` is read by read_paging."""
+
+    action: str
+    hx_get: str
+    before: list[tuple[str, str]]  # hidden fields before `page`, as in the links' order
+    after: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
 class Pager:
     page: Page
     links: list[PagerLink]
     sizes: list[tuple[int, str, str]]  # (rows per page, href, hx-get)
+    jump: PagerJump | None = None
 
     @property
     def past_the_end(self) -> bool:
@@ -119,4 +133,52 @@ def build_pager(
         (size, link({"page": 1, "perPage": size}), fragment({"page": 1, "perPage": size}))
         for size in PER_PAGE_CHOICES
     ]
-    return Pager(page=page, links=links, sizes=sizes)
+    jump = None
+    if last is not None and last > JUMP_AFTER_PAGES:
+        here = {"page": page.page, "perPage": page.per_page}
+        jump = page_jump(link(here), fragment(here))
+    return Pager(page=page, links=links, sizes=sizes, jump=jump)
+
+
+def page_jump(href: str, hx_get: str) -> PagerJump:
+    """The form that asks for `href` with another page number: its path, and the other
+    parameters as hidden fields in the order the links have them."""
+    url = urlsplit(href)
+    params = parse_qsl(url.query, keep_blank_values=True)
+    names = [name for name, _ in params]
+    cut = names.index("page") if "page" in names else len(params)
+    return PagerJump(
+        action=url.path,
+        hx_get=urlsplit(hx_get).path,
+        before=params[:cut],
+        after=[(name, value) for name, value in params[cut:] if name != "page"],
+    )
+
+
+# --- rows per page, remembered -------------------------------------------------------
+# A cookie for the browser session rather than the Django session: choosing a page size
+# then costs no session write (a page makes two queries, tests/clients/test_page_costs.py).
+
+
+def remembered_per_page(request: HttpRequest, *, cookie: str) -> int:
+    """The rows per page last chosen in this browser session, for a URL that gives none."""
+    remembered = request.COOKIES.get(cookie, "")
+    if remembered.isdigit() and int(remembered) in PER_PAGE_CHOICES:
+        return int(remembered)
+    return DEFAULT_PER_PAGE
+
+
+def remember_per_page(
+    request: HttpRequest, response: HttpResponse, paging: Paging, *, cookie: str
+) -> None:
+    """Keep a `perPage` the URL chose (an offered one, not a corrected one) for next time."""
+    chosen = request.GET.get("perPage", "").strip()
+    if chosen != str(paging.per_page) or request.COOKIES.get(cookie) == chosen:
+        return
+    response.set_cookie(
+        cookie,
+        chosen,
+        samesite="Lax",
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+    )

@@ -247,6 +247,9 @@ SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Absolute limit, however active the session (access.middleware.SessionLifetime).
 SESSION_MAX_AGE_HOURS = env.float("SESSION_MAX_AGE_HOURS", default=12)
+# A Save that arrives after the session ended is kept this long for its author's next
+# sign-in, then forgotten (access/drafts.py).
+DRAFT_MINUTES = env.int("DRAFT_MINUTES", default=30)
 
 # Proxies in front that append to X-Forwarded-For (0: use the connection's address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -6,6 +6,7 @@ Hiding a control is courtesy; the views check again on the server.
 from django.http import HttpRequest
 
 from .guards import may
+from .middleware import session_left
 from .roles import role_of
 
 
@@ -21,4 +22,4 @@ def staff(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None:
         return {}
-    return {"role": role_of(user), "can": Can(user)}
+    return {"role": role_of(user), "can": Can(user), "session_left": session_left(request)}

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Permissions(models.Model):
@@ -50,3 +52,22 @@ class FailureCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}: {self.failures}"
+
+
+class Draft(models.Model):
+    """What someone typed into a form whose Save arrived after their session ended, kept
+    for their next sign-in only (access/drafts.py). Never shown to another user; gone once
+    restored, and worthless after `expires_at` (purged then)."""
+
+    token = models.CharField(max_length=64, unique=True)  # in the sign-in page's `next`
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=2000)  # the form's own address
+    fields = models.JSONField()  # name -> list of values, as the form posted them
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"draft of user {self.user_id} for {self.path}"

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import RedirectView
 
 from dashboard.audit.models import Action
@@ -15,6 +15,7 @@ from dashboard.audit.trail import record
 from dashboard.regions import posted
 
 from .guards import public, signed_in
+from .middleware import ENDED_PARAMETER, renew, session_ended_notice
 from .throttle import (
     cool_off_minutes,
     password_change_failed,
@@ -22,9 +23,18 @@ from .throttle import (
     password_change_succeeded,
 )
 
-_login_form = LoginView.as_view(
-    template_name="access/login.html", redirect_authenticated_user=True
-)
+
+class SignIn(LoginView):
+    template_name = "access/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        # Why this page is shown, when a session just ended (middleware.ended_session).
+        ended = self.request.GET.get(ENDED_PARAMETER)
+        return super().get_context_data(**kwargs) | {"ended": session_ended_notice(ended)}
+
+
+_login_form = SignIn.as_view()
 
 
 @public
@@ -54,7 +64,27 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 # The admin's password change asks for the current password too: ours is the throttled one.
 admin_password_change = signed_in(RedirectView.as_view(pattern_name="access:password_change"))
 
-logout_view = public(LogoutView.as_view())  # POST only (Django 5); anonymous POSTs are harmless
+
+@signed_in
+@require_POST
+def renew_session(request: HttpRequest) -> HttpResponse:
+    """ "Stay signed in": the idle limit starts again now (never past the absolute limit).
+    The seconds left come back in the Dashboard-Session-Remaining header."""
+    renew(request)
+    return HttpResponse(status=204)
+
+
+_logout = LogoutView.as_view()  # POST only (Django 5); anonymous POSTs are harmless
+
+
+@public
+def logout_view(request: HttpRequest) -> HttpResponse:
+    signed_in_before = request.user.is_authenticated
+    response = _logout(request)
+    if signed_in_before and not request.user.is_authenticated:
+        # Stored after the session was flushed: the sign-in page shows it once.
+        messages.success(request, "Signed out.")
+    return response
 
 
 @signed_in

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
-from . import errors
+from . import errors, search
 from .envelopes import describe_shape, unwrap_data, unwrap_page
 from .records import (
     CLIENT_FIELDS,
@@ -23,11 +23,11 @@ from .records import (
     Loan,
     Page,
     ParsedOnRead,
-    SearchResult,
     client_from_api,
     deposit_from_api,
     loan_from_api,
 )
+from .search import SearchAnswer
 from .transport import request
 
 T = TypeVar("T")
@@ -92,32 +92,30 @@ def client_get(*, client_ref: str) -> Client:
     raise errors.BadResponse(f"{describe_shape(data)} for a client")
 
 
-def client_search(*, term: str) -> SearchResult:
-    # GET /v1/clients/{search}: one client when the term is a reference, else matches
-    term = term.strip()
-    if not term:
-        raise ValueError("a search needs a term")
+def client_search(*, term: str) -> SearchAnswer:
+    # GET /v1/clients/{search} for the term's most selective word; matches every word
+    searching = search.plan(term)
+    question = searching.question
+    if question is None:
+        return SearchAnswer(clients=[], exact=False)
     try:
-        path = f"/v1/clients/{segment(term)}"
+        path = f"/v1/clients/{segment(question)}"
     except errors.NotFound:
-        return SearchResult(clients=[], exact=False)
+        return SearchAnswer(clients=[], exact=False)
     try:
         body = request("GET", path, endpoint="GET /v1/clients/{search}")
     except errors.NotFound:  # some APIs answer "no matches" with a 404
-        return SearchResult(clients=[], exact=False)
+        return SearchAnswer(clients=[], exact=False, asked=question)
     with understood("a search"):
         data = unwrap_data(body)
         if isinstance(data, Mapping):
-            return SearchResult(clients=[client_from_api(data)], exact=True)
+            return searching.answer([client_from_api(data)], one_client=True)
         if data is None:
-            return SearchResult(clients=[], exact=False)
+            return SearchAnswer(clients=[], exact=False, asked=question)
         if not isinstance(data, list):
             raise errors.BadResponse(f"{describe_shape(data)} for a search")
         clients = [client_from_api(item) for item in data]
-    exact = [client for client in clients if client.client_ref == term]
-    if exact:
-        return SearchResult(clients=exact[:1], exact=True)
-    return SearchResult(clients=clients, exact=False)
+    return searching.answer(clients, one_client=False)
 
 
 def client_loans(*, client_id: str, page: int = 1, per_page: int = 25) -> Page[Loan]:

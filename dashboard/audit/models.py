@@ -10,6 +10,7 @@ class Action(models.TextChoices):
     EXPORT_CLIENTS = "export.clients", "Clients exported"
     EXPORT_LOANS = "export.loans", "Loans exported"
     EXPORT_DEPOSITS = "export.deposits", "Deposits exported"
+    EXPORT_AUDIT = "export.audit", "Audit log exported"
     LOGIN = "auth.login", "Signed in"
     LOGOUT = "auth.logout", "Signed out"
     LOGIN_FAILED = "auth.login_failed", "Failed sign-in"
@@ -48,6 +49,7 @@ class AuditEntry(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
     # References are whatever the API uses (any characters, 200+ long): room for all of them.
+    # A client's history is keyed on its id: the API reuses a deleted client's reference.
     client_id = models.CharField(max_length=REFERENCE_MAX_LENGTH, blank=True)
     client_ref = models.CharField(max_length=REFERENCE_MAX_LENGTH, blank=True, db_index=True)
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
@@ -58,6 +60,10 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [
+            # A client's entries, newest first (its page's Recent history, the log's filter).
+            models.Index(fields=["client_id", "at"], name="audit_entry_client_id_at"),
+        ]
         verbose_name = "audit entry"
         verbose_name_plural = "audit entries"
 

@@ -8,8 +8,16 @@ from django.views.decorators.http import require_GET
 
 from dashboard import api
 from dashboard.access.guards import may, requires
-from dashboard.audit.models import AuditEntry
-from dashboard.paging import Paging, build_pager, page_of, read_paging, with_query
+from dashboard.audit.models import REFERENCE_MAX_LENGTH, AuditEntry
+from dashboard.paging import (
+    Paging,
+    build_pager,
+    page_of,
+    read_paging,
+    remember_per_page,
+    remembered_per_page,
+    with_query,
+)
 from dashboard.regions import (
     Fetched,
     HtmxHttpRequest,
@@ -26,25 +34,29 @@ SEARCH_MAX_LENGTH = 100
 TABS = {"loans": api.client_loans, "deposits": api.client_deposits}
 TAB_NAMES = [("loans", "Loans"), ("deposits", "Deposits")]
 HISTORY_ENTRIES = 10
+LIST_PER_PAGE_COOKIE = "clients_per_page"  # the list's last rows per page, this browser session
 
 
 @require_GET
 @requires("view_clients")
 def client_list(request: HtmxHttpRequest) -> HttpResponse:
     term = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
-    paging = read_paging(request.GET)
+    per_page = remembered_per_page(request, cookie=LIST_PER_PAGE_COOKIE)
+    paging = read_paging(request.GET, default_per_page=per_page)
     path = reverse("clients:list")
 
     def link(params: dict) -> str:
         return with_query(path, {"q": term, **params})
 
     here = link({"page": paging.page, "perPage": paging.per_page})
+    search = None
     if term:
         found = fetch(lambda: api.client_search(term=term), retry_url=here)
-        exact = bool(found.value and found.value.exact)
+        search = found.value
+        exact = bool(search and search.exact)
         if exact:  # one client: there is no page 2 of it
             paging = Paging(page=1, per_page=paging.per_page, notes=paging.notes)
-        page = page_of(found.value.clients, paging) if found.value else None
+        page = page_of(search.clients, paging) if search else None
     else:
         found = fetch(
             lambda: api.client_list(page=paging.page, per_page=paging.per_page), retry_url=here
@@ -52,6 +64,7 @@ def client_list(request: HtmxHttpRequest) -> HttpResponse:
         page, exact = found.value, False
     context = {
         "term": term,
+        "search": search,  # how the API was asked, and whether its answer was capped
         "page": page,
         "exact": exact,
         "notes": paging.notes,
@@ -59,9 +72,12 @@ def client_list(request: HtmxHttpRequest) -> HttpResponse:
         "pager": build_pager(page, link=link) if page else None,
         "per_page": paging.per_page,
     }
-    return render_page(
-        request, "clients/list.html", context, partial="results", status=found.status
+    # htmx gets the results region with the page's <title> and the status line.
+    response = render_page(
+        request, "clients/list.html", context, partial="answer", status=found.status
     )
+    remember_per_page(request, response, paging, cookie=LIST_PER_PAGE_COOKIE)
+    return response
 
 
 @require_GET
@@ -97,12 +113,23 @@ def client_detail(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
 @requires("view_audit")
 def client_history(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
     """The client page's "Recent history" region for htmx; a plain visit goes to the
-    audit log for the client, which lists every entry."""
+    audit log for the client, which lists every entry.
+
+    Keyed on the client's API id (`?client_id=`, which the page read with the client),
+    never on the reference: the API gives a deleted client's reference to a new one,
+    which must not inherit its history. Entries recorded without an id (older rows,
+    attempts that failed before the client was read) are not shown: the audit log's
+    reference filter finds them. Without an id nothing is guessed, and no API call made."""
+    client_id = request.GET.get("client_id", "").strip()[:REFERENCE_MAX_LENGTH]
     if not request.htmx:
-        return vary_on_htmx(redirect(with_query(reverse("audit:log"), {"client": client_ref})))
+        by = {"client_id": client_id} if client_id else {"client": client_ref}
+        return vary_on_htmx(redirect(with_query(reverse("audit:log"), by)))
     context = {
         "client_ref": client_ref,
-        "history": AuditEntry.objects.filter(client_ref=client_ref)[:HISTORY_ENTRIES],
+        "history": AuditEntry.objects.filter(client_id=client_id)[:HISTORY_ENTRIES]
+        if client_id
+        else [],
+        "history_unkeyed": not client_id,
     }
     return render_page(request, "clients/detail.html", context, partial="history")
 

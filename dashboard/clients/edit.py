@@ -8,15 +8,19 @@ user's, never overwritten unseen. A delete whose answer is lost reads the client
 back before saying anything.
 """
 
+import json
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard import api
+from dashboard.access import drafts
+from dashboard.access.drafts import keeps_drafts
 from dashboard.access.guards import requires
 from dashboard.api.clients import REQUIRED_ON_UPDATE
 from dashboard.audit.models import Action
@@ -30,17 +34,40 @@ from dashboard.regions import (
     render_page,
 )
 
-from .forms import COUNTRIES, NIGERIAN_STATES, ClientForm, FieldConflict, current_values
+from .forms import (
+    COUNTRIES,
+    MAX_PHOTO_BYTES,
+    NIGERIAN_STATES,
+    ClientForm,
+    FieldConflict,
+    current_values,
+    image_data_uri,
+    shown_value,
+)
 from .forms import initial_for as form_initial
 from .lookups import clients_matching, created_by, created_since, forget, request_key_digest
 from .references import client_url
 
 
+def photo_fields(uploads) -> dict[str, list[str]]:
+    """A Save kept after the session ended keeps its photo upload too, as the form
+    carries an accepted one (a data URI in image_data); a refused one is dropped."""
+    upload = uploads.get("image_file")
+    if upload is None or upload.size > MAX_PHOTO_BYTES:
+        return {}
+    try:
+        return {"image_data": [image_data_uri(upload.read())]}
+    except ValidationError:
+        return {}
+
+
+@keeps_drafts(files=photo_fields)
 @require_http_methods(["GET", "POST"])
 @requires("create_client")
 def client_create(request: HtmxHttpRequest) -> HttpResponse:
-    form = ClientForm(posted(request), request.FILES or None, creating=True)
-    context: dict[str, Any] = {}
+    restored = drafts.take(request)
+    form = ClientForm(restored or posted(request), request.FILES or None, creating=True)
+    context: dict[str, Any] = {"restored": restored is not None}
     if request.method == "POST" and form.is_valid():
         key = request_key_digest(
             user_id=request.user.pk, request_key=form.cleaned_data["request_key"]
@@ -59,7 +86,14 @@ def client_create(request: HtmxHttpRequest) -> HttpResponse:
             found = created_after_all(fields, since=started)
             audit["details"] |= {"answer": "lost", "checked": found.summary}
             if not found.made_by_this_save:
-                record(request, Action.CLIENT_CREATE, error=error, client_ref=found.ref, **audit)
+                record(
+                    request,
+                    Action.CLIENT_CREATE,
+                    error=error,
+                    client_id=found.client.id if found.client else "",
+                    client_ref=found.ref,
+                    **audit,
+                )
                 context["found"] = found  # the form says what the check found, input kept
             else:
                 record(
@@ -95,6 +129,7 @@ def client_create(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
+@keeps_drafts(files=photo_fields)
 @require_http_methods(["GET", "POST"])
 @requires("change_client")
 def client_edit(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
@@ -106,14 +141,23 @@ def client_edit(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
     except api.ApiError as error:
         return edit_unavailable(request, client_ref, action, error)
 
+    # A Save kept when the session ended: as typed, against the version it was opened on
+    # (a change made meanwhile shows as a conflict on the next Save).
+    restored = drafts.take(request)
     form = ClientForm(
-        posted(request),
+        restored or posted(request),
         request.FILES or None,
         creating=False,
         current=client,
         initial=form_initial(client),
     )
-    context: dict[str, Any] = {"client": client, "client_ref": client_ref}
+    context: dict[str, Any] = {
+        "client": client,
+        "client_ref": client_ref,
+        "restored": restored is not None,
+    }
+    if request.method == "POST":
+        form.take_chosen(client)  # after a conflict: "take theirs" where the user chose it
     if request.method == "POST" and form.is_valid():
         conflicts = form.conflicts_with(client)
         if conflicts:
@@ -130,12 +174,17 @@ def client_edit(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
 @requires("delete_client")
 def client_delete(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
     try:
-        client = api.client_get(client_ref=client_ref)
+        client = api.client_get(client_ref=client_ref)  # its id: the DELETE's, the audit's
+    except api.NotFound as error:
+        return already_deleted(request, client_ref, error)
+    except api.ApiError as error:
+        record(request, Action.CLIENT_DELETE, client_ref=client_ref, error=error)
+        return delete_failed(request, client_ref, error)
+    audit = {"client_id": client.id, "client_ref": client_ref}
+    try:
         api.client_delete(client_id=client.id)
     except api.NotFound as error:
-        record(request, Action.CLIENT_DELETE, client_ref=client_ref, error=error)
-        messages.info(request, f"{client_ref} no longer exists: it was already deleted.")
-        return navigate(request, reverse("clients:list"))
+        return already_deleted(request, client_ref, error, client_id=client.id)
     except api.OutcomeUnknown as error:
         # The DELETE may have happened: read the client back before saying anything.
         try:
@@ -143,23 +192,25 @@ def client_delete(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
         except api.NotFound:
             pass  # gone: it was deleted, only the answer was lost
         except api.ApiError:
-            record(request, Action.CLIENT_DELETE, client_ref=client_ref, error=error)
+            record(request, Action.CLIENT_DELETE, error=error, **audit)
             return delete_failed(request, client_ref, error, unknown=True)
         else:
-            record(request, Action.CLIENT_DELETE, client_ref=client_ref, error=error)
+            record(request, Action.CLIENT_DELETE, error=error, **audit)
             return delete_failed(request, client_ref, error)
     except api.ApiError as error:
-        record(request, Action.CLIENT_DELETE, client_ref=client_ref, error=error)
+        record(request, Action.CLIENT_DELETE, error=error, **audit)
         return delete_failed(request, client_ref, error)
-    record(
-        request,
-        Action.CLIENT_DELETE,
-        client_id=client.id,
-        client_ref=client_ref,
-        details={"name": client.full_name},
-    )
+    record(request, Action.CLIENT_DELETE, details={"name": client.full_name}, **audit)
     forget(client_ref)
     messages.success(request, f"Deleted {client.full_name} ({client_ref}).")
+    return navigate(request, reverse("clients:list"))
+
+
+def already_deleted(
+    request: HtmxHttpRequest, client_ref: str, error: api.ApiError, *, client_id: str = ""
+) -> HttpResponse:
+    record(request, Action.CLIENT_DELETE, client_id=client_id, client_ref=client_ref, error=error)
+    messages.info(request, f"{client_ref} no longer exists: it was already deleted.")
     return navigate(request, reverse("clients:list"))
 
 
@@ -261,11 +312,15 @@ def created_after_all(fields: dict[str, Any], *, since) -> Found:
 
 
 def conflict_rows(conflicts: dict[str, FieldConflict]) -> list[dict[str, Any]]:
+    """The conflict table: per field, its value when the form was opened, theirs now and
+    the user's; where both changed it, the user picks (`take_<name>`: mine or theirs)."""
     return [
         {
+            "name": name,
             "label": label(name).capitalize(),
-            "theirs": shown(conflict.theirs),
-            "mine": shown(conflict.mine),
+            "opened": shown(conflict.opened),
+            "theirs": shown(shown_value(conflict.theirs)),
+            "mine": shown(shown_value(conflict.mine)),
             "both": conflict.both,
         }
         for name, conflict in conflicts.items()
@@ -273,9 +328,10 @@ def conflict_rows(conflicts: dict[str, FieldConflict]) -> list[dict[str, Any]]:
 
 
 def shown(value: Any) -> str:
-    value = audit_value(value)
     if value in (None, "", {}):
         return "(empty)"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 
 
@@ -339,6 +395,7 @@ def render_form(
         "form": form,
         "title": title,
         "action": action,
+        "draft_owner": drafts.owner_token(request),
         "problem": problem,
         "states": NIGERIAN_STATES,
         "countries": COUNTRIES,
@@ -397,18 +454,8 @@ def label(name: str) -> str:
 
 
 def audit_safe(changes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Changes as the audit trail keeps them (see audit_value)."""
+    """Changes as the audit trail keeps them (forms.shown_value)."""
     return {
-        name: {key: audit_value(value) for key, value in change.items()}
+        name: {key: shown_value(value) for key, value in change.items()}
         for name, change in changes.items()
     }
-
-
-def audit_value(value: Any) -> Any:
-    """One value as the audit trail and the conflict table show it: dates as text,
-    photos as a short note."""
-    if isinstance(value, str) and value.startswith("data:"):
-        return f"{value.split(';', 1)[0]} upload ({len(value) * 3 // 4 // 1024} KB)"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value

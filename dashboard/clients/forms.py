@@ -22,8 +22,12 @@ from .photos import (
     photo_reencode,
     photo_url_allowed,
 )
+from .templatetags.formatting import phone as phone_as_listed
 
 MIN_AGE, MAX_AGE = 18, 120
+# What the date of birth accepts, day first (and ISO 8601, as the API writes dates).
+DAY_FIRST = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%d %b %Y", "%d %B %Y",
+             "%d %b, %Y", "%d %B, %Y", "%Y-%m-%d"]  # fmt: skip
 PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
 REQUEST_KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -74,9 +78,14 @@ class ClientForm(forms.Form):
     last_name = forms.CharField(max_length=100, label="Last name")
     dob = forms.DateField(
         label="Date of birth",
-        # <input type=date> speaks ISO 8601 only, whatever the locale.
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        # Typed day first, as staff write dates here (a browser's date picker follows
+        # the machine's locale, often month first); read back in words beside it.
+        widget=forms.DateInput(
+            format="%d/%m/%Y",
+            attrs={"placeholder": "DD/MM/YYYY", "inputmode": "numeric", "autocomplete": "off"},
+        ),
+        input_formats=DAY_FIRST,
+        help_text="Day first: 02/04/1990, 2.4.1990 or 2 April 1990.",
     )
     address = forms.CharField(max_length=200, required=False)
     city = forms.CharField(max_length=100, required=False)
@@ -107,6 +116,8 @@ class ClientForm(forms.Form):
     # values (`version`), and of each (`base`), to catch and resolve a concurrent edit.
     version = forms.CharField(required=False, widget=forms.HiddenInput)
     base = forms.CharField(required=False, widget=forms.HiddenInput)
+    # …and its values as shown (`opened`), for the conflict table's "when you opened it".
+    opened = forms.CharField(required=False, widget=forms.HiddenInput)
     # Create: one key per form, sent as the API's Idempotency-Key on every Save of it.
     request_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -164,6 +175,9 @@ class ClientForm(forms.Form):
         digits = sum(ch.isdigit() for ch in phone)
         if phone and (not PHONE.match(phone) or not 7 <= digits <= 15):
             raise forms.ValidationError("Enter a phone number such as +234 803 123 4567.")
+        stored = self.current.phone_number if self.current else None
+        if stored and phone and _dialled(phone) == _dialled(stored):
+            return stored  # shown spaced out as in the list: the same number, not a change
         return phone
 
     def clean_custom_data(self) -> dict[str, Any] | None:
@@ -249,6 +263,23 @@ class ClientForm(forms.Form):
             self.data["image_data"] = cleaned["image_data"] = cleaned["image_file"]
         return cleaned
 
+    def dob_in_words(self) -> str:
+        """The date of birth as understood, in words ("2 April 1990"), once it is read."""
+        cleaned = getattr(self, "cleaned_data", {})
+        born = cleaned.get("dob") if self.is_bound else self.initial.get("dob")
+        return in_words(born) if isinstance(born, date) else ""
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(the field's element id, its label, the message) for each field in error, in
+        the form's order: the summary above the form links to each."""
+        summary = []
+        for field in self.visible_fields():
+            summary += [(field.id_for_label, field.label, error) for error in field.errors]
+        photo = self["image_file"] if "image_file" in self.fields else None
+        for error in self["image_data"].errors:  # a kept photo refused: on the upload field
+            summary.append((photo.id_for_label if photo else "", "Photo", error))
+        return summary
+
     # --- what to send ---
 
     def api_fields(self) -> dict[str, Any]:
@@ -289,16 +320,20 @@ class ClientForm(forms.Form):
         if self.cleaned_data.get("version") == version_of(client):
             return None
         base = _fingerprints_from(self.cleaned_data.get("base", ""))
+        opened = _opened_from(self.cleaned_data.get("opened", ""))
         theirs, mine = current_values(client), self.api_fields()
         conflicts = {}
         for name in CLIENT_FIELDS:
             if fingerprint(mine[name]) == fingerprint(theirs[name]):
                 continue
-            they_changed = base.get(name) != fingerprint(theirs[name])
-            i_changed = base.get(name) != fingerprint(mine[name])
-            conflicts[name] = FieldConflict(theirs=theirs[name], mine=mine[name], both=i_changed)
-            if not they_changed:
-                del conflicts[name]  # only mine: nothing to resolve
+            if base.get(name) == fingerprint(theirs[name]):
+                continue  # only mine changed: nothing to resolve
+            conflicts[name] = FieldConflict(
+                opened=opened.get(name, UNKNOWN),
+                theirs=theirs[name],
+                mine=mine[name],
+                both=base.get(name) != fingerprint(mine[name]),
+            )
         return conflicts
 
     def rebase_on(self, client: Client, conflicts: dict[str, "FieldConflict"]) -> None:
@@ -308,15 +343,34 @@ class ClientForm(forms.Form):
         self.data = self.data.copy()
         fresh = initial_for(client)
         for name, conflict in conflicts.items():
-            if conflict.both:
-                continue
-            if name == "image":
-                self.data["image_url"] = fresh.get("image_url", "")
-                self.data["image_data"] = ""
-                self.data.pop("remove_image", None)
-            else:
-                self.data[name] = fresh[name] if fresh[name] is not None else ""
-        self.data["version"], self.data["base"] = fresh["version"], fresh["base"]
+            if not conflict.both:
+                self._take(name, fresh)
+        for name in ("version", "base", "opened"):
+            self.data[name] = fresh[name]
+
+    def take_chosen(self, client: Client) -> list[str]:
+        """Before a Save after a conflict: the fields where the user chose the other
+        person's value (`take_<field>` = "theirs") take the client's value as read now.
+        Returns their names. The version is left alone: were the client changed yet
+        again since, the Save still meets the conflict check."""
+        chosen = [name for name in CLIENT_FIELDS if self.data.get(f"take_{name}") == "theirs"]
+        if chosen:
+            self.data = self.data.copy()
+            fresh = initial_for(client)
+            for name in chosen:
+                self._take(name, fresh)
+        return chosen
+
+    def _take(self, name: str, fresh: dict[str, Any]) -> None:
+        """One field of the form set to the client's value (`fresh`: initial_for)."""
+        if name == "image":
+            self.data["image_url"] = fresh.get("image_url", "")
+            self.data["image_data"] = ""
+            self.data.pop("remove_image", None)
+        elif name == "dob":
+            self.data[name] = fresh[name].isoformat() if fresh[name] else ""
+        else:
+            self.data[name] = fresh[name] if fresh[name] is not None else ""
 
     def changes(self) -> dict[str, dict[str, Any]]:
         """Edit: field -> {"old", "new"} for what the user changed."""
@@ -329,6 +383,11 @@ class ClientForm(forms.Form):
         }
 
 
+def in_words(day: date) -> str:
+    """2 April 1990 (no locale: the dashboard speaks English)."""
+    return f"{day.day} {day:%B} {day.year}"
+
+
 def current_values(client: Client) -> dict[str, Any]:
     """A client's values in the form's terms (None for empty), to compare against."""
     values = {name: getattr(client, name) for name in CLIENT_FIELDS}
@@ -338,11 +397,47 @@ def current_values(client: Client) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class FieldConflict:
-    """A field someone else changed since the form was opened (`both`: the user did too)."""
+    """A field someone else changed since the form was opened (`both`: the user did too):
+    its value then (as shown: `shown_value`), theirs now, the user's."""
 
+    opened: Any
     theirs: Any
     mine: Any
     both: bool
+
+
+UNKNOWN = "(not known)"  # a form opened without its values (an old page, a forged one)
+
+
+def shown_value(value: Any) -> Any:
+    """One value as the audit trail and the conflict table show it: dates as text,
+    photos as a short note."""
+    if isinstance(value, str) and value.startswith("data:"):
+        return f"{value.split(';', 1)[0]} upload ({len(value) * 3 // 4 // 1024} KB)"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def opened_of(client: Client) -> str:
+    """The client's values as the conflict table shows them, carried by the edit form."""
+    values = current_values(client)
+    return json.dumps(
+        {name: shown_value(values[name]) for name in CLIENT_FIELDS}, ensure_ascii=False
+    )
+
+
+def _opened_from(text: str) -> dict[str, Any]:
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _dialled(phone: str) -> str:
+    """What is dialled: the + and the digits."""
+    return "".join(ch for ch in phone if ch.isdigit() or ch == "+")
 
 
 def fingerprint(value: Any) -> str:
@@ -376,8 +471,10 @@ def version_of(client: Client) -> str:
 def initial_for(client: Client) -> dict[str, Any]:
     """The edit form's starting values."""
     initial = {name: getattr(client, name) or "" for name in CLIENT_FIELDS if name != "image"}
+    initial["phone_number"] = phone_as_listed(client.phone_number) if client.phone_number else ""
     initial["version"] = version_of(client)
     initial["base"] = base_of(client)
+    initial["opened"] = opened_of(client)
     initial["dob"] = client.dob
     initial["custom_data"] = (
         json.dumps(client.custom_data, indent=2, ensure_ascii=False, default=str)

@@ -107,7 +107,9 @@ def export(
         first = first_page()
         list(first.items)  # a malformed first page is an error page too, not a broken file
     except api.ApiError as error:
-        return export_failed(request, action, error, filters=filters, client_ref=client_ref)
+        return export_failed(
+            request, action, error, filters=filters, client_id=client_id, client_ref=client_ref
+        )
 
     def finished(rows: int, error: BaseException | None) -> None:
         details = {"filters": filters or {}, "rows": rows, "api_total": first.total}
@@ -145,11 +147,13 @@ def export_failed(
     error: api.ApiError,
     *,
     filters: dict | None = None,
+    client_id: str = "",
     client_ref: str = "",
 ) -> HttpResponse:
     record(
         request,
         action,
+        client_id=client_id,
         client_ref=client_ref,
         error=error,
         details={"filters": filters or {}, "rows": 0},

@@ -235,7 +235,11 @@ class Sandbox:
             seq = self.store.next_seq()
             now = iso(datetime.now(UTC))
             row = {column: None for column in CLIENT_COLUMNS}
-            row.update(id=object_id("client", seq), dob="1980-01-01", created_at=now)
+            row.update(
+                id=object_id("client", self.store.next_id_number(seq)),
+                dob="1980-01-01",
+                created_at=now,
+            )
             row.update(first_name="Odd", last_name="Reference", updated_at=now)
             row.update({snake.get(key, key): value for key, value in payload.items()})
             if isinstance(row.get("custom_data"), dict):
@@ -351,7 +355,7 @@ class Sandbox:
             row = {column: None for column in CLIENT_WRITABLE.values()}
             row.update(values)
             row.update(
-                id=object_id("client", seq),
+                id=object_id("client", self.store.next_id_number(seq)),
                 client_ref=f"CL-{seq:06d}",
                 phone_digits=phone_search_key(row["phone_number"]),
                 created_at=now,

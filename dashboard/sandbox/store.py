@@ -3,6 +3,7 @@
 import json
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,8 @@ CREATE TABLE IF NOT EXISTS clients (
     email TEXT,
     custom_data TEXT,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    search_text TEXT
 );
 CREATE INDEX IF NOT EXISTS clients_newest ON clients (created_at DESC, seq DESC);
 CREATE INDEX IF NOT EXISTS clients_email ON clients (lower(email));
@@ -68,7 +70,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CLIENT_COLUMNS = (
     "id", "client_ref", "first_name", "last_name", "middle_name", "dob", "image", "address",
     "city", "state", "country", "phone_number", "phone_digits", "email", "custom_data",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "search_text",
 )  # fmt: skip
 LOAN_COLUMNS = (
     "id", "client_id", "reference", "amount", "currency", "interest_rate", "tenure_months",
@@ -95,7 +97,7 @@ CAMEL = {
     "disbursed_at": "disbursedAt",
     "due_date": "dueDate",
 }
-HIDDEN = {"seq", "phone_digits"}
+HIDDEN = {"seq", "phone_digits", "search_text"}
 
 
 def as_json(row: sqlite3.Row) -> dict[str, Any]:
@@ -118,14 +120,47 @@ def digits(text: str | None) -> str:
 
 
 def phone_search_key(phone: str | None) -> str | None:
-    """Digits of a phone in both international and local form: +234 803… and 0803…"""
+    """Digits of a phone in both international and local form: +234 803… and 0803…
+    (a local number is taken as Nigerian, as a Lagos lender's API would)."""
     number = digits(phone)
     if not number:
         return None
     for code in ("234", "233", "225", "221"):
         if number.startswith(code):
             return f"{number} 0{number[len(code) :]}"
+    if number.startswith("0"):
+        return f"{number} 234{number[1:]}"
     return number
+
+
+def fold(text: str) -> str:
+    """Text as the search compares it: no case, no accents (Adébáyọ̀ is adebayo)."""
+    if text.isascii():  # most names and emails: nothing to decompose, 20 times faster
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+SEPARATOR = "\x1f"  # between fields in search_text: no term spans two of them
+
+
+def search_text(row: dict[str, Any]) -> str:
+    """What a search term is looked for in, folded: each name, the full name with and
+    without the middle name, the email, the phone as stored and the reference."""
+    names = [row.get("first_name"), row.get("middle_name"), row.get("last_name")]
+    fields = [
+        *names,
+        f"{row.get('first_name') or ''} {row.get('last_name') or ''}",
+        " ".join(name for name in names if name),
+        row.get("email"),
+        row.get("phone_number"),
+        row.get("client_ref"),
+    ]
+    return SEPARATOR.join(fold(str(value)) for value in fields if value)
+
+
+def searchable(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "search_text": search_text(row)}
 
 
 class Store:
@@ -139,6 +174,23 @@ class Store:
         self._client_count: int | None = None  # this process is the only writer
         with self.connection() as db:
             db.executescript(SCHEMA)
+        self._add_search_text()
+
+    def _add_search_text(self) -> None:
+        """A database made before clients had `search_text` gets it, filled in once."""
+        db = self.connection()
+        columns = {row["name"] for row in db.execute("PRAGMA table_info(clients)")}
+        if "search_text" in columns:
+            return
+        with self.write_lock:
+            db.execute("BEGIN")
+            db.execute("ALTER TABLE clients ADD COLUMN search_text TEXT")
+            rows = db.execute("SELECT * FROM clients").fetchall()
+            db.executemany(
+                "UPDATE clients SET search_text = ? WHERE seq = ?",
+                ((search_text(dict(row)), row["seq"]) for row in rows),
+            )
+            db.execute("COMMIT")
 
     def connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -174,6 +226,15 @@ class Store:
         row = self.connection().execute("SELECT coalesce(max(seq), 0) + 1 FROM clients")
         return row.fetchone()[0]
 
+    def next_id_number(self, seq: int) -> int:
+        """The number behind a new client's id: `seq` unless an id was already made from
+        it. References come back after the newest client is deleted (as the real API's
+        do); ids never: a new client must not pass for a deleted one. (Under write_lock.)"""
+        issued = int(self.meta("client_ids_issued") or 0)
+        number = max(seq, issued + 1)
+        self.set_meta("client_ids_issued", str(number))
+        return number
+
     # --- clients ---
     def list_clients(self, *, page: int, per_page: int) -> tuple[list[dict], int]:
         db = self.connection()
@@ -201,24 +262,21 @@ class Store:
         return as_json(row) if row else None
 
     def search_clients(self, term: str, *, limit: int = 50) -> list[dict]:
-        like = (
-            "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
+        """Clients whose names (each, or the full name), email, phone or reference contain
+        the term, without case or accents; a term that looks like a phone number also
+        matches a phone's digits in its international or local form."""
+        folded = fold(term).replace(SEPARATOR, "")
+        like = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         number = digits(term)
         # Digits match phones only when the term looks like a phone number itself.
-        looks_like_phone = len(number) >= 4 and all(ch in "+0123456789 ()-" for ch in term)
+        looks_like_phone = len(number) >= 4 and all(ch in "+0123456789 ()-." for ch in term)
         phone_like = f"%{number}%" if looks_like_phone else None
         rows = (
             self.connection()
             .execute(
                 """
             SELECT * FROM clients
-            WHERE lower(first_name) LIKE :like ESCAPE '\\'
-               OR lower(last_name) LIKE :like ESCAPE '\\'
-               OR lower(first_name || ' ' || last_name) LIKE :like ESCAPE '\\'
-               OR lower(client_ref) LIKE :like ESCAPE '\\'
-               OR lower(email) LIKE :like ESCAPE '\\'
-               OR lower(phone_number) LIKE :like ESCAPE '\\'
+            WHERE search_text LIKE :like ESCAPE '\\'
                OR (:phone IS NOT NULL AND phone_digits LIKE :phone)
             ORDER BY created_at DESC, seq DESC
             LIMIT :limit
@@ -242,14 +300,21 @@ class Store:
 
     def insert_clients(self, rows: Iterable[dict[str, Any]]) -> None:
         self._client_count = None
-        self._insert("clients", CLIENT_COLUMNS, rows)
+        self._insert("clients", CLIENT_COLUMNS, map(searchable, rows))
 
     def update_client(self, client_id: str, changes: dict[str, Any]) -> None:
         assignments = ", ".join(f"{column} = :{column}" for column in changes)
-        self.connection().execute(
+        db = self.connection()
+        db.execute(
             f"UPDATE clients SET {assignments} WHERE id = :client_id",  # noqa: S608 (allow-listed)
             {**changes, "client_id": client_id},
         )
+        row = db.execute("SELECT * FROM clients WHERE id = ?", (client_id,)).fetchone()
+        if row:
+            db.execute(
+                "UPDATE clients SET search_text = ? WHERE id = ?",
+                (search_text(dict(row)), client_id),
+            )
 
     def delete_client(self, client_id: str) -> bool:
         cursor = self.connection().execute("DELETE FROM clients WHERE id = ?", (client_id,))

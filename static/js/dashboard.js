@@ -103,13 +103,114 @@
     if (summary && event.detail.target.id === "client-form") summary.focus();
   });
 
-  // After htmx swaps the tabs, keep keyboard focus on the active tab.
-  document.addEventListener("htmx:afterSwap", (event) => {
-    if (event.detail.target && event.detail.target.id === "client-tabs") {
-      const active = document.querySelector('#client-tabs [role="tab"][aria-selected="true"]');
-      if (active && event.detail.requestConfig && event.detail.requestConfig.elt &&
-          event.detail.requestConfig.elt.getAttribute("role") === "tab") active.focus();
+  // --- Keyboard focus after htmx swaps a region -------------------------------------
+  // A region is swapped whole (outerHTML), and the focused control goes with it: focus
+  // would fall to <body>, and a keyboard user would start again from the top. Put it
+  // back: on the same pager control (same part, same position: a control that is now
+  // disabled or current gets tabindex=-1), on the active tab, else on the region. After
+  // Retry, always on the refreshed region.
+  let focusedBeforeSwap = null;
+  document.addEventListener("htmx:beforeSwap", () => {
+    focusedBeforeSwap = document.activeElement;
+  });
+
+  function focusWithin(element) {
+    if (!element.matches("a[href], button, input, select, textarea, [tabindex]")) {
+      element.setAttribute("tabindex", "-1");
     }
+    element.focus();
+  }
+
+  function samePagerControl(region, before) {
+    const part = before.closest("[data-pager-part]");
+    const item = before.closest("[data-pager-item]");
+    if (!part || !item) return null;
+    const index = Array.from(part.querySelectorAll("[data-pager-item]")).indexOf(item);
+    const again = region.querySelector(`[data-pager-part="${part.dataset.pagerPart}"]`);
+    if (!again || index < 0) return null;
+    const items = again.querySelectorAll("[data-pager-item]");
+    return items[Math.min(index, items.length - 1)] || null;
+  }
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const region = event.target; // the new element of an outerHTML swap
+    if (!(region instanceof Element) || !region.matches("[data-region]")) return;
+    const before = focusedBeforeSwap;
+    focusedBeforeSwap = null;
+    const trigger = event.detail.requestConfig ? event.detail.requestConfig.elt : null;
+    if (trigger && trigger.closest && trigger.closest("[data-region-error]")) {
+      focusWithin(region); // Retry: the region's new content is what to read next
+      return;
+    }
+    const kept = document.activeElement && document.activeElement !== document.body;
+    if (kept || !before || before === document.body || before.isConnected) return;
+    const tab = before.closest('[role="tab"]') &&
+      region.querySelector('[role="tab"][aria-selected="true"]');
+    focusWithin(samePagerControl(region, before) || tab || region);
+  });
+
+  // "Go to page" asks for the region; the address bar gets the full page with that page.
+  document.addEventListener("htmx:configRequest", (event) => {
+    const form = event.detail.elt;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-pager-jump")) return;
+    const query = new URLSearchParams(new FormData(form)).toString();
+    form.setAttribute("hx-push-url", `${form.getAttribute("action")}?${query}`);
+  });
+
+  // --- The user menu (a <details>): Escape, a click elsewhere or focus leaving close it;
+  // the arrow keys move between its items. Caught on window in the capture phase, before
+  // Bootstrap's document-wide dropdown keys (also capturing), which would look for a
+  // Bootstrap dropdown toggle beside `.dropdown-menu` and fail.
+  window.addEventListener("keydown", (event) => {
+    const menu = event.target.closest && event.target.closest("[data-user-menu][open]");
+    if (!menu || !["Escape", "ArrowDown", "ArrowUp"].includes(event.key)) return;
+    event.stopPropagation();
+    event.preventDefault();
+    if (event.key === "Escape") {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+      return;
+    }
+    const items = Array.from(menu.querySelectorAll(".dropdown-item"));
+    const down = event.key === "ArrowDown";
+    const current = items.indexOf(document.activeElement); // -1: on the menu's button
+    const next = current < 0 ? (down ? 0 : items.length - 1) : current + (down ? 1 : -1);
+    items[(next + items.length) % items.length].focus();
+  }, true);
+  document.addEventListener("focusout", (event) => {
+    const menu = event.target.closest && event.target.closest("[data-user-menu][open]");
+    if (menu && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.open = false;
+  });
+  document.addEventListener("click", (event) => {
+    document.querySelectorAll("[data-user-menu][open]").forEach((menu) => {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+
+  // --- Copy buttons (client page): the value to the clipboard, "Copied" on the button
+  // and, politely, for screen readers (#copy-status). No clipboard API (a plain-http
+  // address): no buttons (dashboard.css), the text can still be selected.
+  if (!navigator.clipboard || !window.isSecureContext) {
+    document.documentElement.classList.add("no-clipboard");
+  }
+  function announce(text) {
+    const status = document.getElementById("copy-status");
+    if (!status) return;
+    status.textContent = "";
+    requestAnimationFrame(() => { status.textContent = text; }); // the same words again are news too
+  }
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) return;
+    const label = button.dataset.copyLabel || "text";
+    navigator.clipboard.writeText(button.dataset.copy).then(() => {
+      button.setAttribute("data-copied", "");
+      clearTimeout(button.copiedTimer);
+      button.copiedTimer = setTimeout(() => button.removeAttribute("data-copied"), 2000);
+      announce(`Copied the ${label}.`);
+    }, () => {
+      toast(`The ${label} could not be copied: select it and copy it instead.`);
+    });
   });
 
   window.dashboard = { toast: toast };

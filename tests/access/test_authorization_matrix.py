@@ -45,7 +45,9 @@ CASES = {
     "access:login": ("GET", "/accounts/login/", "public", 200, 302),
     "access:logout": ("POST", "/accounts/logout/", "public", 302),
     "access:password_change": ("GET", "/accounts/password/", "signed-in", 200),
+    "access:renew_session": ("POST", "/accounts/session/renew/", "signed-in", 204),
     "audit:log": ("GET", "/audit/", "view_audit", 200),
+    "audit:export": ("GET", "/audit/export.csv?action=auth.login", "view_audit", 200),
     # The admin's own sign-in and password change, sent to ours (tests/access/test_admin_login.py).
     "admin_login": ("GET", "/admin/login/?next=/admin/", "public", 302),
     "admin_password_change": ("GET", "/admin/password_change/", "signed-in", 302),

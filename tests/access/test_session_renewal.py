@@ -70,7 +70,7 @@ def test_renewal_never_outlives_the_absolute_limit(viewer_client, sandbox, setti
     set_session(viewer_client, **{SIGNED_IN_AT: long_ago, RENEWED_AT: time.time()})
     response = viewer_client.get("/clients/", follow=True)
     assert response.redirect_chain[-1][0].startswith("/accounts/login/")
-    assert "Your session has ended" in response.content.decode()
+    assert "Your session reached its 12-hour limit" in response.content.decode()
 
 
 def test_a_demoted_officer_loses_the_permission_on_the_next_request(

@@ -97,7 +97,7 @@ def test_sessions_end_after_a_lifetime(settings, viewer_client):
     session.save()
     response = viewer_client.get("/clients/", follow=True)
     assert response.redirect_chain[-1][0].startswith("/accounts/login/")
-    assert "Your session has ended" in response.content.decode()
+    assert "Your session reached its 12-hour limit" in response.content.decode()
 
 
 def test_a_burst_of_failed_sign_ins_is_throttled_and_audited(client, viewer, settings):

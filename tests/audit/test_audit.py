@@ -6,8 +6,9 @@ import pytest
 from django.contrib import admin
 from django.test import Client, RequestFactory
 
-from dashboard.audit.models import AuditEntry, ImmutableEntry
+from dashboard.audit.models import Action, AuditEntry, ImmutableEntry
 from dashboard.audit.trail import record
+from tests.audit.dom import cells, entry_rows
 from tests.conftest import PASSWORD
 
 
@@ -18,15 +19,17 @@ def entries(manager):
     made = [
         record(
             request,
-            "client.update",
+            Action.CLIENT_UPDATE,
             client_id=f"id{n}",
             client_ref=f"CL-00000{n}",
             changes={"city": {"old": "Yaba", "new": f"Ikeja {n}"}},
         )
         for n in range(1, 4)
     ]
-    made.append(record(request, "export.clients", details={"filters": {"q": "ada"}, "rows": 12}))
-    made.append(record(None, "auth.login_failed", username="ghost", error=PermissionError("no")))
+    made.append(
+        record(request, Action.EXPORT_CLIENTS, details={"filters": {"q": "ada"}, "rows": 12})
+    )
+    made.append(record(None, Action.LOGIN_FAILED, username="ghost", error=PermissionError("no")))
     return made
 
 
@@ -60,27 +63,42 @@ def test_the_admin_shows_entries_read_only(client, superuser, entries):
 
 
 def test_the_log_lists_newest_first_with_links(manager_client, entries):
-    page = manager_client.get("/audit/").content.decode()
-    html = page[page.index('id="audit-entries"') :]
-    assert html.index("auth.login_failed") < html.index("export.clients") < html.index("CL-000003")
-    assert '<a href="/clients/CL-000001/" title="CL-000001">CL-000001</a>' in html
-    assert "Ikeja 1" in html and "10.1.2.3" in html
+    rows = entry_rows(manager_client.get("/audit/").content)
+    actions = [cells(row)["Action"] for row in rows]
+    assert actions[:5] == [
+        "Failed sign-in",
+        "Clients exported",
+        "Client updated",
+        "Client updated",
+        "Client updated",
+    ]
+    third = rows[2]
+    assert cells(third)["Client"].startswith("CL-000003")
+    # The reference leads to the client's page, and "history" to its entries, by its id.
+    links = {link.text: link["href"] for link in third.all("a")}
+    assert links == {
+        "CL-000003": "/clients/CL-000003/",
+        "history": "/audit/?client_id=id3&label=CL-000003",
+    }
+    assert cells(third)["Details"] == "City: Yaba → Ikeja 3"
+    assert cells(third)["IP address"] == "10.1.2.3"
 
 
 @pytest.mark.parametrize(
     ("query", "present", "absent"),
     [
-        ("action=export.clients", "export.clients", "client.update"),
+        ("action=export.clients", "Clients exported", "Client updated"),
         ("client=cl-000002", "CL-000002", "CL-000001"),
-        ("user=ghost", "auth.login_failed", "client.update"),
-        ("outcome=failure", "auth.login_failed", "export.clients"),
+        ("user=ghost", "Failed sign-in", "Client updated"),
+        ("outcome=failure", "Failed sign-in", "Clients exported"),
     ],
 )
 def test_the_log_filters(manager_client, entries, query, present, absent):
     html = manager_client.get(f"/audit/?{query}", headers={"HX-Request": "true"}).content.decode()
     assert "<option" not in html  # the entries region only
     assert html.lstrip().startswith('<section id="audit-entries"')
-    assert present in html and absent not in html
+    text = " ".join(row.text for row in entry_rows(html))
+    assert present in text and absent not in text
 
 
 def test_the_log_pages(manager_client, entries):

@@ -233,7 +233,7 @@ def test_the_audit_log_filters_in_place(
     expect(page.locator("#client-name")).to_contain_text("Bola")
     expect(page.get_by_text("Recent history")).to_be_visible()
     history = page.locator("[aria-labelledby=history-title] li")  # loaded after the page
-    expect(history.first).to_contain_text("client.update")
+    expect(history.first).to_contain_text("Client updated")
     screenshot(page, "client-detail-history", full_page=True)
 
 

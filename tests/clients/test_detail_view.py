@@ -93,8 +93,10 @@ def test_tab_paging_and_bad_values(viewer_client, sandbox):
 
 
 def test_managers_see_the_client_history_others_do_not(viewer_client, manager_client, sandbox):
+    client_id = make_client(17, 1000)[0]["id"]
     html = manager_client.get(f"/clients/{REF}/").content.decode()
-    assert "Recent history" in html and f'hx-get="/clients/{REF}/history/"' in html
+    assert "Recent history" in html
+    assert f'hx-get="/clients/{REF}/history/?client_id={client_id}"' in html
     assert "Recent history" not in viewer_client.get(f"/clients/{REF}/").content.decode()
     assert viewer_client.get(f"/clients/{REF}/history/", headers=HTMX).status_code == 403
 
@@ -105,18 +107,27 @@ HTMX = {"HX-Request": "true"}
 def test_the_history_region_lists_the_clients_entries(manager, manager_client, sandbox):
     from dashboard.audit.models import Action, AuditEntry
 
+    client_id = make_client(17, 1000)[0]["id"]
     AuditEntry.objects.create(
-        user=manager, username="mariam", action=Action.CLIENT_UPDATE, client_ref=REF
+        user=manager,
+        username="mariam",
+        action=Action.CLIENT_UPDATE,
+        client_id=client_id,
+        client_ref=REF,
     )
-    AuditEntry.objects.create(
-        user=manager, username="mariam", action=Action.CLIENT_DELETE, client_ref="CL-000018"
+    AuditEntry.objects.create(  # another client's, under the same reference (reused)
+        user=manager,
+        username="mariam",
+        action=Action.CLIENT_DELETE,
+        client_id="0ld",
+        client_ref=REF,
     )
-    response = manager_client.get(f"/clients/{REF}/history/", headers=HTMX)
+    response = manager_client.get(f"/clients/{REF}/history/?client_id={client_id}", headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
-    assert "client.update" in html and "client.delete" not in html
-    empty = manager_client.get("/clients/CL-000019/history/", headers=HTMX).content.decode()
-    assert "No changes recorded for this client yet." in empty
+    assert "Client updated" in html and "Client deleted" not in html
+    empty = manager_client.get("/clients/CL-000019/history/?client_id=x", headers=HTMX)
+    assert "No changes recorded for this client yet." in empty.content.decode()
 
 
 def test_a_plain_visit_to_the_history_goes_to_the_audit_log(manager_client, sandbox):

@@ -4,6 +4,7 @@ what the user sees, and that nothing typed is ever lost."""
 import base64
 import io
 import json
+from html import unescape
 
 import pytest
 
@@ -254,8 +255,45 @@ def test_an_unchanged_edit_sends_nothing_and_says_so(officer_client, sandbox, ra
 def test_the_edit_form_starts_from_the_client(officer_client, sandbox, random_suffix):
     client = create_in_sandbox(sandbox, random_suffix, customData={"tier": 2})
     html = officer_client.get(f"/clients/{client['clientRef']}/edit/").content.decode()
-    assert 'value="1979-09-09"' in html and 'value="Kunle"' in html
+    assert 'value="09/09/1979"' in html and 'value="Kunle"' in html  # day first
     assert "&quot;tier&quot;: 2" in html
+
+
+def test_the_date_of_birth_is_typed_day_first_and_read_back_in_words(
+    officer_client, sandbox, random_suffix
+):
+    client = create_in_sandbox(sandbox, random_suffix)
+    path = f"/clients/{client['clientRef']}/edit/"
+    for typed in ("02/04/1990", "2.4.1990", "2 April 1990", "2 Apr 1990", "1990-04-02"):
+        # An error elsewhere re-shows the form: the date as understood is said in words.
+        data = {**edit_form(client), "dob": typed, "email": "not an email"}
+        html = officer_client.post(path, data).content.decode()
+        assert "Read as 2 April 1990." in html, typed
+    data = {**edit_form(client), "dob": "04/31/1990"}  # month first: no 31st month
+    assert "Enter a valid date" in officer_client.post(path, data).content.decode()
+
+
+def test_the_phone_shows_as_the_list_shows_it_and_saving_it_unchanged_sends_nothing(
+    officer_client, sandbox, random_suffix
+):
+    client = create_in_sandbox(sandbox, random_suffix, phoneNumber="+2348031234567")
+    path = f"/clients/{client['clientRef']}/edit/"
+    html = officer_client.get(path).content.decode()
+    assert 'value="+234 803 123 4567"' in html
+    before = len(posts(sandbox, "PATCH"))
+    data = {**edit_form(client), "phone_number": "+234 803 123 4567"}
+    answer = officer_client.post(path, data, follow=True)
+    assert "Nothing was changed" in answer.content.decode()
+    assert len(posts(sandbox, "PATCH")) == before
+
+
+def test_the_error_summary_links_to_each_field_in_error(officer_client, sandbox, random_suffix):
+    client = create_in_sandbox(sandbox, random_suffix)
+    data = {**edit_form(client), "email": "nope", "first_name": ""}
+    html = officer_client.post(f"/clients/{client['clientRef']}/edit/", data).content.decode()
+    summary = html.split('id="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert "First name: This field is required." in summary and 'href="#id_first_name"' in summary
+    assert "Email: Enter a valid email address." in summary and 'href="#id_email"' in summary
 
 
 def test_edit_keeps_the_input_when_the_api_is_down(officer_client, sandbox, random_suffix):
@@ -342,7 +380,7 @@ def test_a_concurrent_change_to_the_same_field_shows_both_values(
     html = response.content.decode()
     assert response.status_code == 409
     assert "Someone else saved this client" in html
-    assert '<td class="text-break">Oyo</td>' in html  # theirs, shown
+    assert conflict_table(html)["city"]["theirs"] == "Oyo"  # theirs, shown
     assert 'value="Ibadan"' in html  # mine, kept in the form
     assert posts(sandbox, "PATCH")[-1]["body"]["city"] == "Oyo"  # ours was not sent
     assert hidden(html, "version") != version
@@ -352,6 +390,90 @@ def test_a_concurrent_change_to_the_same_field_shows_both_values(
     )
     assert again.status_code == 302
     assert posts(sandbox, "PATCH")[-1]["body"]["city"] == "Ibadan"  # chosen after a look
+
+
+def conflict_table(html: str) -> dict[str, dict[str, str]]:
+    """The conflict table's rows: field name -> its opened, theirs and mine cells' text."""
+    from html.parser import HTMLParser
+
+    rows: dict[str, dict[str, str]] = {}
+
+    class Table(HTMLParser):
+        row = cell = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "tr" and "data-conflict" in attrs:
+                self.row = rows.setdefault(attrs["data-conflict"], {})
+            elif tag == "td" and self.row is not None:
+                self.cell = next((k[5:] for k in attrs if k.startswith("data-")), None)
+                if self.cell:
+                    self.row[self.cell] = ""
+
+        def handle_data(self, data):
+            if self.row is not None and self.cell:
+                self.row[self.cell] += data
+
+        def handle_endtag(self, tag):
+            if tag == "td":
+                self.cell = None
+            elif tag == "tr":
+                self.row = None
+
+    Table().feed(html)
+    return {name: {k: v.strip() for k, v in row.items()} for name, row in rows.items()}
+
+
+def test_a_conflict_shows_opened_theirs_and_mine_and_saves_the_chosen_values(
+    officer_client, sandbox, random_suffix
+):
+    client = create_in_sandbox(sandbox, random_suffix, city="Ikeja")
+    path = f"/clients/{client['clientRef']}/edit/"
+    opened = officer_client.get(path).content.decode()
+    form = {
+        **edit_form(client),
+        "opened": unescape(hidden(opened, "opened")),
+        "city": "Ibadan",
+        "phone_number": "+234 803 111 2222",
+        "address": "7 Allen Avenue",
+    }
+    sandbox.call(  # someone else changes the city and the phone while our form is open
+        "PATCH",
+        f"/v1/clients/{client['id']}",
+        json={
+            "firstName": "Kunle",
+            "lastName": "Ade",
+            "dob": "1979-09-09",
+            "city": "Oyo",
+            "phoneNumber": "+234 805 999 0000",
+        },
+    )
+    response = officer_client.post(path, form)
+    html = response.content.decode()
+    assert response.status_code == 409
+    table = conflict_table(html)
+    assert set(table) == {"city", "phone_number"}  # the address only we changed
+    assert table["city"] == {"opened": "Ikeja", "theirs": "Oyo", "mine": "Ibadan"}
+    assert table["phone_number"]["theirs"] == "+234 805 999 0000"
+    assert table["phone_number"]["mine"] == "+234 803 111 2222"
+    patches = len(posts(sandbox, "PATCH"))
+
+    chosen = {
+        **form,
+        "version": hidden(html, "version"),
+        "base": hidden(html, "base"),
+        "opened": unescape(hidden(html, "opened")),
+        "take_city": "theirs",  # theirs for the city, mine for the phone
+        "take_phone_number": "mine",
+    }
+    assert officer_client.post(path, chosen).status_code == 302
+    sent = posts(sandbox, "PATCH")
+    assert len(sent) == patches + 1  # one PATCH
+    body = sent[-1]["body"]
+    assert body["phoneNumber"] == "+234 803 111 2222" and body["address"] == "7 Allen Avenue"
+    assert "city" not in body  # theirs kept: nothing to change
+    now = sandbox.call("GET", f"/v1/clients/{client['clientRef']}").json()["data"]
+    assert (now["city"], now["phoneNumber"]) == ("Oyo", "+234 803 111 2222")
 
 
 def test_a_second_save_after_a_conflict_never_reverts_the_other_change(
@@ -596,3 +718,11 @@ def test_an_unchanged_photo_address_never_blocks_editing_other_fields(
     saved = officer_client.post(url, {**edit_form(client), "image_url": old, "city": "Ibadan"})
     assert saved.status_code == 302
     assert "image" not in posts(sandbox, "PATCH")[-1]["body"]  # the photo stays as it was
+
+
+def test_the_edit_form_shows_the_current_photo(officer_client, sandbox, random_suffix):
+    png = photo_reencode(data=PNG).data_uri
+    client = create_in_sandbox(sandbox, random_suffix, image=png)
+    html = officer_client.get(f"/clients/{client['clientRef']}/edit/").content.decode()
+    photo = html.split("data-current-photo", 1)[1].split("</div>", 1)[0]
+    assert f'src="{png}"' in photo and "Current photo of Kunle Ade" in photo

@@ -186,3 +186,63 @@ def test_the_sign_in_page_after_the_session_ended_in_light_and_dark(
             screenshot(tab, f"session-ended-sign-in-{scheme}")
         finally:
             context.close()
+
+
+def test_a_create_without_javascript_comes_back_after_the_idle_limit(
+    browser, live_server, officer, sandbox, random_suffix
+):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        cookie = signed_in_client(officer).cookies[django_settings.SESSION_COOKIE_NAME].value
+        context.add_cookies(
+            [
+                {
+                    "name": django_settings.SESSION_COOKIE_NAME,
+                    "value": cookie,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        tab.goto("/clients/new/")
+        fill_new_client(tab, random_suffix)
+        end_sessions()
+        tab.get_by_role("button", name="Save").click()
+        expect(tab.locator("[data-session-ended]")).to_contain_text("30 minutes without activity")
+        sign_in_on_the_page(tab, officer.username)
+        expect(tab.locator("[data-restored-draft]")).to_be_visible()
+        expect(tab.get_by_label("Last name")).to_have_value(f"Draft{random_suffix}")
+        expect(tab.get_by_label("Date of birth")).to_have_value("2 April 1990")
+    finally:
+        context.close()
+
+
+def test_an_edit_with_htmx_comes_back_after_the_idle_limit_in_the_dark_on_a_phone(
+    browser, live_server, officer, sandbox, screenshot, random_suffix
+):
+    client = sandbox.create_client(lastName=f"Htmx{random_suffix}", city="Ikeja")
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, color_scheme="dark")
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    try:
+        tab = context.new_page()
+        cookie = signed_in_client(officer).cookies[django_settings.SESSION_COOKIE_NAME].value
+        context.add_cookies(
+            [
+                {
+                    "name": django_settings.SESSION_COOKIE_NAME,
+                    "value": cookie,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        tab.goto(f"/clients/{client['clientRef']}/edit/")
+        tab.get_by_label("City", exact=True).fill("Ibadan")
+        end_sessions()
+        tab.get_by_role("button", name="Save").click()  # hx-post: the page goes to sign in
+        expect(tab.locator("[data-session-ended]")).to_contain_text("your changes are kept")
+        sign_in_on_the_page(tab, officer.username)
+        expect(tab.locator("[data-restored-draft]")).to_be_visible()
+        expect(tab.get_by_label("City", exact=True)).to_have_value("Ibadan")
+        screenshot(tab, "session-ended-edit-restored-phone-dark", full_page=True)
+    finally:
+        context.close()

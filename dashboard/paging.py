@@ -163,8 +163,9 @@ def page_jump(href: str, hx_get: str) -> PagerJump:
 def remembered_per_page(request: HttpRequest, *, cookie: str) -> int:
     """The rows per page last chosen in this browser session, for a URL that gives none."""
     remembered = request.COOKIES.get(cookie, "")
-    if remembered.isdigit() and int(remembered) in PER_PAGE_CHOICES:
-        return int(remembered)
+    for choice in PER_PAGE_CHOICES:  # compared as text: "²".isdigit(), yet int("²") fails
+        if remembered == str(choice):
+            return choice
     return DEFAULT_PER_PAGE
 
 

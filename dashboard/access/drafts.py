@@ -6,7 +6,7 @@ arrives after the session ended (the idle limit, the absolute limit, a sign-out 
 another tab), the middleware keeps what was posted in the database, against that
 person, for DRAFT_MINUTES (`keep`), and sends the browser to the sign-in page with the
 draft's token in `next`. Once that same person has signed in, the form's GET with the
-token gets the values back exactly once (`take`), and shows them, unsaved. Anyone else
+token gets the values back (`take`, until the form is saved: `forget`), unsaved. Anyone else
 signing in on that browser gets the empty form: a draft is never shown to another user,
 and nothing of it is kept in the browser.
 
@@ -14,6 +14,7 @@ This module knows forms only as posted fields: a view that takes uploads says ho
 become fields (`@keeps_drafts(files=...)`), e.g. a photo as a data URI.
 """
 
+import re
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,13 +22,17 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
 from django.core import signing
+from django.dispatch import receiver
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
 from .models import Draft
 
 OWNER_FIELD = "draft_owner"
+TOKEN_BYTES = 24
+TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # token_urlsafe(24): anything else names no draft
 DRAFT_PARAMETER = "draft"
 _SALT = "dashboard.access.drafts.owner"
 # Not kept: Django's CSRF token (the restored form renders its own) and the owner token.
@@ -71,7 +76,7 @@ def keep(request: HttpRequest, view) -> str | None:
     now = timezone.now()
     Draft.objects.filter(expires_at__lte=now).delete()
     Draft.objects.filter(user=owner, path=request.path).delete()  # the newest Save wins
-    token = secrets.token_urlsafe(24)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
     Draft.objects.create(
         token=token,
         user=owner,
@@ -96,20 +101,34 @@ def _owner(request: HttpRequest):
 
 def take(request: HttpRequest) -> QueryDict | None:
     """The draft named by this GET's `draft` parameter, if it is this user's and this
-    page's and still fresh: its fields as a bound form's data, and the draft gone."""
-    token = request.GET.get(DRAFT_PARAMETER)
-    if not token or request.method != "GET" or not request.user.is_authenticated:
+    page's and still fresh: its fields as a bound form's data. It stays until the form
+    is saved (`forget`) or it expires: a reload of the page shows it again."""
+    token = request.GET.get(DRAFT_PARAMETER, "")
+    if not TOKEN.fullmatch(token) or request.method != "GET" or not request.user.is_authenticated:
         return None
-    draft = Draft.objects.filter(
-        token=token, user=request.user, path=request.path, expires_at__gt=timezone.now()
-    ).first()
+    purge()
+    draft = Draft.objects.filter(token=token, user=request.user, path=request.path).first()
     if draft is None:
         return None
-    draft.delete()
     data = QueryDict(mutable=True)
     for name, values in draft.fields.items():
         data.setlist(name, [str(value) for value in values])
     return data
+
+
+def forget(request: HttpRequest) -> None:
+    """The form on this page was saved: its drafts are of no further use."""
+    Draft.objects.filter(user=request.user, path=request.path).delete()
+
+
+def purge() -> None:
+    """Drafts past their time are deleted, not merely ignored (they hold personal data)."""
+    Draft.objects.filter(expires_at__lte=timezone.now()).delete()
+
+
+@receiver(user_logged_in)
+def _purge_on_sign_in(sender, request, user, **kwargs) -> None:
+    purge()
 
 
 def address_with(path: str, token: str) -> str:

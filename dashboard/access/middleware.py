@@ -10,10 +10,9 @@ from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import Resolver404, resolve
 from django_htmx.http import HttpResponseClientRedirect
 
-from dashboard.regions import vary_on_htmx
+from dashboard.regions import HtmxHttpRequest, vary_on_htmx
 
 from . import drafts
 
@@ -52,12 +51,12 @@ def renew(request: HttpRequest) -> None:
 
 
 def login_redirect(
-    request: HttpRequest, *, back: str | None = None, ended: str | None = None
+    request: HtmxHttpRequest, *, back: str | None = None, ended: str | None = None
 ) -> HttpResponse:
     """To the login page and back `back` (this page) afterwards; for htmx, a full-page
     redirect (a login form swapped into a table cell would help nobody). `ended` says
     why the sign-in page is shown (SESSION_ENDED), `back` may bring a kept draft."""
-    htmx = getattr(request, "htmx", None)
+    htmx = request.htmx  # django-htmx's middleware runs before this one
     if back is None:
         back = (htmx.current_url_abs_path if htmx else None) or request.get_full_path()
     url = redirect_to_login(back).url
@@ -84,7 +83,7 @@ def session_ended_notice(ended: str | None) -> str | None:
     opening = {
         "idle": f"Your session ended after {minutes} minutes without activity",
         "limit": f"Your session reached its {hours}-hour limit",
-        "signed-out": "You were signed out",
+        "signed-out": "Your session has ended",
     }[reason]
     if ended.endswith("-kept"):
         return f"{opening}; sign in to continue — your changes are kept."
@@ -94,6 +93,8 @@ def session_ended_notice(ended: str | None) -> str | None:
 def ended_session(request: HttpRequest, view, *, reason: str | None = None) -> HttpResponse:
     """The answer to a request whose session is over: a Save is kept for its author
     (drafts.py) and comes back after the sign-in; the sign-in page says why."""
+    if reason is None:
+        reason = getattr(request, "session_ended", None)  # SessionLifetime's absolute limit
     if reason is None:  # a session cookie that no longer loads: the idle limit passed
         reason = "idle" if settings.SESSION_COOKIE_NAME in request.COOKIES else None
     token = drafts.keep(request, view)
@@ -133,8 +134,11 @@ class SessionLifetime:
             now = time.time()
             started = request.session.get(SIGNED_IN_AT)
             if started is None or now - started > settings.SESSION_MAX_AGE_HOURS * 3600:
+                # Signed out here; the request goes on as anyone's would, so a Save is
+                # kept (or not) by LoginRequired, after the CSRF check, like any other.
                 logout(request)
-                return ended_session(request, _view_of(request), reason="limit")
+                request.session_ended = "limit"
+                return self.get_response(request)
             if now - request.session.get(RENEWED_AT, 0) >= settings.SESSION_RENEW_SECONDS:
                 request.session[RENEWED_AT] = now  # a change: the session is saved
         response = self.get_response(request)
@@ -142,14 +146,6 @@ class SessionLifetime:
         if left is not None:
             response[REMAINING_HEADER] = f"{left.seconds}, absolute={left.absolute}"
         return response
-
-
-def _view_of(request: HttpRequest):
-    """The view this request is routed to (None if none), as LoginRequired gets it."""
-    try:
-        return resolve(request.path_info).func
-    except Resolver404:
-        return None
 
 
 @receiver(user_logged_in)

@@ -30,8 +30,13 @@ class SignIn(LoginView):
 
     def get_context_data(self, **kwargs):
         # Why this page is shown, when a session just ended (middleware.ended_session).
-        ended = self.request.GET.get(ENDED_PARAMETER)
-        return super().get_context_data(**kwargs) | {"ended": session_ended_notice(ended)}
+        # Carried through a failed sign-in by the form, as `next` is.
+        ended = self.request.POST.get(ENDED_PARAMETER) or self.request.GET.get(ENDED_PARAMETER)
+        notice = session_ended_notice(ended)
+        return super().get_context_data(**kwargs) | {
+            "ended": notice,
+            "ended_reason": ended if notice else None,
+        }
 
 
 _login_form = SignIn.as_view()

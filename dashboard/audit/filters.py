@@ -28,12 +28,21 @@ class DayField(forms.DateField):
 
     def to_python(self, value):
         try:
-            return super().to_python(value)
+            day = super().to_python(value)
         except forms.ValidationError:
+            day = INVALID
+        # Days at the ends of the calendar overflow once made into a range of moments in
+        # a time zone (9999-12-31 plus a day): no audit entry is that old or that new.
+        if day is INVALID or (day is not None and not FIRST_DAY <= day <= LAST_DAY):
             typed = str(value).strip()[:30]
             raise forms.ValidationError(
                 f"“{typed}” is not a date; enter {DATE_HINT}.", code="invalid"
             ) from None
+        return day
+
+
+INVALID = object()
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 class AuditFilter(forms.Form):

@@ -121,6 +121,8 @@ def client_history(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
     attempts that failed before the client was read) are not shown: the audit log's
     reference filter finds them. Without an id nothing is guessed, and no API call made."""
     client_id = request.GET.get("client_id", "").strip()[:REFERENCE_MAX_LENGTH]
+    if "\x00" in client_id:  # no id holds one, and PostgreSQL refuses it in a query
+        client_id = ""
     if not request.htmx:
         by = {"client_id": client_id} if client_id else {"client": client_ref}
         return vary_on_htmx(redirect(with_query(reverse("audit:log"), by)))

@@ -120,6 +120,7 @@ def client_create(request: HtmxHttpRequest) -> HttpResponse:
                 client_ref=client.client_ref,
                 **audit,
             )
+            drafts.forget(request)
             messages.success(request, f"Created {client.full_name} ({client.client_ref}).")
             return navigate(
                 request, client_url("detail", client.client_ref) or list_noting(request)
@@ -251,6 +252,7 @@ def save_changes(
         show_api_error(form, error)
         return None
     record(request, Action.CLIENT_UPDATE, **audit)
+    drafts.forget(request)
     messages.success(
         request,
         f"Saved {updated.full_name} ({client_ref}): {', '.join(label(name) for name in changes)}.",

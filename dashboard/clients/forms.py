@@ -175,9 +175,14 @@ class ClientForm(forms.Form):
         digits = sum(ch.isdigit() for ch in phone)
         if phone and (not PHONE.match(phone) or not 7 <= digits <= 15):
             raise forms.ValidationError("Enter a phone number such as +234 803 123 4567.")
-        stored = self.current.phone_number if self.current else None
-        if stored and phone and _dialled(phone) == _dialled(stored):
-            return stored  # shown spaced out as in the list: the same number, not a change
+        # Shown spaced out as the list shows it: the same number is not a change. The
+        # same as when the form was opened, too: had someone else changed it since,
+        # the user's untouched field must not count as theirs (a conflict to pick).
+        opened = _opened_from(self.data.get("opened", "")).get("phone_number")
+        current = self.current.phone_number if self.current else None
+        for stored in (opened, current):
+            if isinstance(stored, str) and phone and _dialled(phone) == _dialled(stored):
+                return stored
         return phone
 
     def clean_custom_data(self) -> dict[str, Any] | None:

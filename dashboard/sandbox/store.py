@@ -134,7 +134,10 @@ def phone_search_key(phone: str | None) -> str | None:
 
 
 def fold(text: str) -> str:
-    """Text as the search compares it: no case, no accents (Adébáyọ̀ is adebayo)."""
+    """Text as the search compares it: no case, no accents (Adébáyọ̀ is adebayo).
+
+    The same folding as the dashboard's (dashboard/api/search.py), written here again on
+    purpose: the sandbox stands for a remote API and imports nothing of the dashboard."""
     if text.isascii():  # most names and emails: nothing to decompose, 20 times faster
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)

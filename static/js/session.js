@@ -32,6 +32,15 @@
     return match ? { seconds: Number(match[1]), absolute: Number(match[2]) } : null;
   }
 
+  // Other tabs of this browser learn of each request's renewal, so an idle tab does not
+  // warn (or say "ended") while the session is kept alive elsewhere. Nothing is stored.
+  const tabs = "BroadcastChannel" in window ? new BroadcastChannel("dashboard-session") : null;
+
+  function renewed(left) {
+    schedule(left);
+    if (tabs && left) tabs.postMessage({ ...left, sentAt: Date.now() });
+  }
+
   function schedule(left) {
     if (!left) return;
     const now = performance.now();
@@ -117,7 +126,7 @@
       });
       const left = parse(response.headers.get(HEADER));
       if (response.status === 204 && left) {
-        schedule(left);
+        renewed(left);
         return;
       }
       ended();
@@ -129,15 +138,24 @@
   }
 
   if (renewUrl) {
-    schedule({
+    // A page load is a request too: the other tabs hear of it.
+    renewed({
       seconds: Number(body.dataset.sessionRemaining),
       absolute: Number(body.dataset.sessionAbsolute),
     });
     // Every htmx answer says how long the session now lasts (a request renews it).
     document.addEventListener("htmx:afterRequest", (event) => {
       const xhr = event.detail.xhr;
-      if (xhr) schedule(parse(xhr.getResponseHeader(HEADER)));
+      if (xhr) renewed(parse(xhr.getResponseHeader(HEADER)));
     });
+    if (tabs) {
+      tabs.addEventListener("message", (event) => {
+        const { seconds, absolute, sentAt } = event.data || {};
+        const late = Math.max(0, (Date.now() - sentAt) / 1000) || 0;
+        if (Number.isFinite(seconds)) schedule({ seconds: seconds - late, absolute: absolute - late });
+      });
+    }
+
   }
 
   // --- unsaved changes ----------------------------------------------------------------

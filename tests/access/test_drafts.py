@@ -95,9 +95,11 @@ def test_a_create_saved_after_the_idle_limit_comes_back_after_signing_in(officer
     for name in ("first_name", "last_name", "address", "email"):
         assert f'value="{NEW_CLIENT[name]}"' in html
     assert 'value="0123456789abcdef0123456789abcdef"' in html  # the same idempotency key
-    assert Draft.objects.count() == 0  # restored once, then gone
-    again = client.get(back).content.decode()
-    assert "nothing has been saved yet" not in again and NEW_CLIENT["email"] not in again
+    again = client.get(back).content.decode()  # a reload shows it again
+    assert "nothing has been saved yet" in again and NEW_CLIENT["email"] in again
+    saved = client.post("/clients/new/", {**NEW_CLIENT, OWNER_FIELD: owner_of(client, back)})
+    assert saved.status_code == 302 and Draft.objects.count() == 0  # saved: gone
+    assert NEW_CLIENT["email"] not in client.get(back).content.decode()
 
 
 def test_an_edit_saved_after_the_absolute_limit_comes_back_with_htmx(officer, sandbox):
@@ -131,6 +133,7 @@ def test_another_user_signing_in_never_sees_the_draft(officer, sandbox):
     answer = client.post("/clients/new/", {**NEW_CLIENT, OWNER_FIELD: token})
     login = answer["Location"]
     assert "ended=signed-out-kept" in login
+    assert "Your session has ended; sign in to continue" in client.get(login).content.decode()
     make_user("ola", "Officer")
     assert sign_in_at(client, login, "ola").status_code == 302
     back = parse_qs(urlsplit(login).query)["next"][0]
@@ -150,6 +153,37 @@ def test_a_forged_or_foreign_owner_token_keeps_nothing(officer, sandbox):
     # A token of another form (the create form's) does not keep an edit.
     answer = client.post("/clients/CL-000017/edit/", {**NEW_CLIENT, OWNER_FIELD: token})
     assert "draft" not in answer["Location"]
+    assert Draft.objects.count() == 0
+
+
+def test_a_failed_sign_in_still_says_why_and_that_changes_are_kept(officer, sandbox):
+    client = Client()
+    client.force_login(officer)
+    token = owner_of(client, "/clients/new/")
+    end_session_idle(client)
+    login = client.post("/clients/new/", {**NEW_CLIENT, OWNER_FIELD: token})["Location"]
+    back = parse_qs(urlsplit(login).query)["next"][0]
+    wrong = client.post(
+        login,
+        {"username": officer.username, "password": "wrong", "next": back, "ended": "idle-kept"},
+    )
+    assert "your changes are kept" in wrong.content.decode()
+
+
+def test_odd_draft_parameters_name_no_draft(officer_client, sandbox):
+    for odd in ("\x00", "x" * 500, "../../etc"):
+        assert officer_client.get("/clients/new/", {"draft": odd}).status_code == 200
+
+
+def test_expired_drafts_are_deleted_at_the_next_sign_in(officer, sandbox):
+    Draft.objects.create(
+        token="t" * 32,
+        user=officer,
+        path="/clients/new/",
+        fields={"first_name": ["Old"]},
+        expires_at=timezone.now() - timedelta(seconds=1),
+    )
+    Client().post("/accounts/login/", {"username": officer.username, "password": PASSWORD})
     assert Draft.objects.count() == 0
 
 

@@ -180,3 +180,14 @@ def test_text_too_long_to_match_is_refused_not_dropped(manager_client, dated):
     html = manager_client.get(f"/audit/?user={'a' * 151}", headers=HTMX).content
     assert "at most 150 characters" in parse(html).one(id="audit-problems").text
     assert entry_rows(html) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["to=9999-12-31", "from=0001-01-01", "from=1899-12-31", "to=9999-12-31&from=0001-01-01"],
+)
+def test_days_at_the_ends_of_the_calendar_are_refused_not_a_crash(manager_client, query):
+    for path in ("/audit/", "/audit/export.csv"):
+        response = manager_client.get(f"{path}?{query}")
+        assert response.status_code in (200, 400, 422), (path, response.status_code)
+    assert "is not a date" in manager_client.get(f"/audit/?{query}").content.decode()

@@ -96,7 +96,7 @@ def test_an_edit_without_javascript_comes_back_after_the_session_cookie_is_lost(
         tab.get_by_role("button", name="Save").click()  # a plain POST
 
         expect(tab.locator("[data-session-ended]")).to_have_text(
-            "You were signed out; sign in to continue — your changes are kept."
+            "Your session has ended; sign in to continue — your changes are kept."
         )
         sign_in_on_the_page(tab, officer.username)
         expect(tab.locator("[data-restored-draft]")).to_be_visible()
@@ -246,3 +246,16 @@ def test_an_edit_with_htmx_comes_back_after_the_idle_limit_in_the_dark_on_a_phon
         screenshot(tab, "session-ended-edit-restored-phone-dark", full_page=True)
     finally:
         context.close()
+
+
+def test_an_idle_tab_hears_that_another_tab_kept_the_session_alive(page, officer, sandbox):
+    page.clock.install()
+    page.sign_in(officer)
+    page.goto("/clients/")
+    other = page.context.new_page()
+    other.goto("/clients/")
+    remaining = int(page.locator("body").get_attribute("data-session-remaining"))
+    page.clock.run_for((remaining - 300) * 1000)  # five minutes before the end: no notice yet
+    other.reload()  # activity in the other tab renews the session
+    page.clock.run_for(250 * 1000)  # past where this tab alone would have warned
+    expect(page.locator("[data-session-notice]")).to_have_count(0)

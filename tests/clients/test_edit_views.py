@@ -726,3 +726,28 @@ def test_the_edit_form_shows_the_current_photo(officer_client, sandbox, random_s
     html = officer_client.get(f"/clients/{client['clientRef']}/edit/").content.decode()
     photo = html.split("data-current-photo", 1)[1].split("</div>", 1)[0]
     assert f'src="{png}"' in photo and "Current photo of Kunle Ade" in photo
+
+
+def test_a_phone_only_they_changed_is_theirs_without_a_choice(
+    officer_client, sandbox, random_suffix
+):
+    client = create_in_sandbox(sandbox, random_suffix, phoneNumber="+2348031234567")
+    path = f"/clients/{client['clientRef']}/edit/"
+    opened = officer_client.get(path).content.decode()
+    form = {
+        **edit_form(client),
+        "opened": unescape(hidden(opened, "opened")),
+        "phone_number": "+234 803 123 4567",  # as the form showed it, untouched
+        "first_name": "Kunmi",  # what this user changed
+    }
+    sandbox.call(
+        "PATCH",
+        f"/v1/clients/{client['id']}",
+        json={"firstName": "Kunle", "lastName": "Ade", "dob": "1979-09-09",
+              "phoneNumber": "+2348039999999"},
+    )  # fmt: skip
+    html = officer_client.post(path, form).content.decode()
+    table = conflict_table(html)
+    assert set(table) == {"phone_number"}
+    assert 'name="take_phone_number"' not in html  # nothing to choose: it is theirs
+    assert 'value="+234 803 999 9999"' in html  # and the form now holds it

@@ -172,3 +172,11 @@ def test_signing_out_says_so_on_the_sign_in_page(viewer_client):
 def test_an_anonymous_sign_out_says_nothing(client, db):
     response = client.post("/accounts/logout/", follow=True)
     assert "Signed out." not in response.content.decode()
+
+
+@pytest.mark.parametrize("odd", ["²", "1e2", "-10", " 10", "10000000000000000000000"])
+def test_an_odd_rows_per_page_cookie_is_ignored(viewer_client, sandbox, odd):
+    viewer_client.cookies[LIST_PER_PAGE_COOKIE] = odd
+    sandbox.forget_received()
+    assert viewer_client.get("/clients/").status_code == 200
+    assert sandbox.received()[0]["query"]["perPage"] == "25"

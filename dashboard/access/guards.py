@@ -43,17 +43,20 @@ def may(user, codename: str) -> bool:
     return "*" in held or codename in held
 
 
-def requires(codename: str) -> Callable[[View], View]:
+def requires(*codenames: str) -> Callable[[View], View]:
+    """Each of `codenames` (all of them) held through the user's role; declared on the
+    view as "a+b" for the authorization matrix."""
+
     def decorate(view: View) -> View:
         @wraps(view)
         def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if role_of(request.user) is None:
                 return forbidden(request, no_role=True)
-            if not may(request.user, codename):
+            if not all(may(request.user, codename) for codename in codenames):
                 return forbidden(request)
             return view(request, *args, **kwargs)
 
-        guarded.access = codename
+        guarded.access = "+".join(codenames)
         return guarded
 
     return decorate

@@ -81,6 +81,12 @@ EXPORT_PAGE_SIZE = min(max(env.int("EXPORT_PAGE_SIZE", default=100), 1), 100)
 # Pages an export fetches at once, ahead of the rows being written (each takes one of
 # the process's API_CONCURRENT_CALLS slots while it waits on the API).
 EXPORT_PAGES_IN_FLIGHT = min(max(env.int("EXPORT_PAGES_IN_FLIGHT", default=3), 1), 8)
+# The client's portfolio summary reads every loan and deposit: pages of 100, this many
+# calls at once (both lists together, 1 to 8), at most SUMMARY_MAX_PAGES pages of each
+# (past that it says it is partial), kept SUMMARY_CACHE_SECONDS in the cache.
+SUMMARY_PAGES_IN_FLIGHT = min(max(env.int("SUMMARY_PAGES_IN_FLIGHT", default=3), 1), 8)
+SUMMARY_MAX_PAGES = max(env.int("SUMMARY_MAX_PAGES", default=20), 1)
+SUMMARY_CACHE_SECONDS = max(env.int("SUMMARY_CACHE_SECONDS", default=120), 0)
 
 # --- Django -----------------------------------------------------------------
 INSTALLED_APPS = [

@@ -79,6 +79,10 @@ class SandboxProcess:
     def forget_received(self) -> None:
         self.call("DELETE", "/_sandbox/requests").raise_for_status()
 
+    def peak_in_flight(self) -> int:
+        """The most /v1 calls the sandbox answered at once since `forget_received`."""
+        return self.call("GET", "/_sandbox/concurrency").json()["data"]["peak"]
+
     def stop(self) -> None:
         stop(self.process)
 

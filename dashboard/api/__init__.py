@@ -34,10 +34,24 @@ from .errors import (
     Unavailable,
     ValidationFailed,
 )
+from .portfolio import (
+    DEPOSIT_REVERSED_STATUSES,
+    DEPOSIT_SETTLED_STATUSES,
+    LOAN_DISBURSED_STATUSES,
+    LOAN_IN_ARREARS_STATUSES,
+    LOAN_RUNNING_STATUSES,
+    Portfolio,
+    client_portfolio,
+)
 from .records import Client, Deposit, Loan, Page, SearchResult
 from .transport import release_session
 
 __all__ = [
+    "DEPOSIT_REVERSED_STATUSES",
+    "DEPOSIT_SETTLED_STATUSES",
+    "LOAN_DISBURSED_STATUSES",
+    "LOAN_IN_ARREARS_STATUSES",
+    "LOAN_RUNNING_STATUSES",
     "MAX_PER_PAGE",
     "ApiError",
     "BadResponse",
@@ -51,6 +65,7 @@ __all__ = [
     "NotFound",
     "OutcomeUnknown",
     "Page",
+    "Portfolio",
     "RateLimited",
     "RequestTrace",
     "SearchResult",
@@ -67,6 +82,7 @@ __all__ = [
     "client_loans",
     "client_loans_listing",
     "client_loans_pages",
+    "client_portfolio",
     "client_search",
     "client_update",
     "clients_listing",

@@ -170,8 +170,8 @@ def client_delete(*, client_id: str) -> None:
 
 @dataclass(frozen=True)
 class Listing(Generic[T]):
-    """A paginated endpoint, read by page number, for exports: knowing the number of
-    each page lets several be asked for at once (dashboard/exports/streaming.py).
+    """A paginated endpoint, read by page number, for exports and portfolios: knowing the
+    number of each page lets several be asked for at once (pages_ahead.py).
 
     Where the list ends is for `is_last_page`, and an API that ignores `page` is
     caught by `check_page_follows`; both look at the pages in order.

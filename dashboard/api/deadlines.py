@@ -103,7 +103,7 @@ def export_slots() -> threading.BoundedSemaphore:
     """Fetches ahead that all exports of the process may have waiting on the API at
     once: half its API_CONCURRENT_CALLS, so however many exports run, pages keep the
     other half (and an export's own in-turn fetch finds a slot). Taken before the
-    call's own slot, by the export's workers (exports/streaming.py)."""
+    call's own slot, by the export's workers (pages_ahead.py)."""
     return _semaphore("exports", max(1, settings.API_CONCURRENT_CALLS // 2))
 
 

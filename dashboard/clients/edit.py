@@ -34,6 +34,7 @@ from dashboard.regions import (
     render_page,
 )
 
+from . import portfolio
 from .forms import (
     COUNTRIES,
     MAX_PHOTO_BYTES,
@@ -203,6 +204,7 @@ def client_delete(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
         return delete_failed(request, client_ref, error)
     record(request, Action.CLIENT_DELETE, details={"name": client.full_name}, **audit)
     forget(client_ref)
+    portfolio.forget(client.id)
     messages.success(request, f"Deleted {client.full_name} ({client_ref}).")
     return navigate(request, reverse("clients:list"))
 
@@ -253,6 +255,7 @@ def save_changes(
         return None
     record(request, Action.CLIENT_UPDATE, **audit)
     drafts.forget(request)
+    portfolio.forget(client.id)
     messages.success(
         request,
         f"Saved {updated.full_name} ({client_ref}): {', '.join(label(name) for name in changes)}.",

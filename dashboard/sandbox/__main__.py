@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from . import DEMO_API_KEY
-from .seed import seed
+from .seed import seed, seed_portfolios
 from .server import Faults, Sandbox, SandboxServer
 from .store import Store
 
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         store = Store(args.db)
         started = time.perf_counter()
         seed(store, clients=args.clients)
+        seed_portfolios(store)
         print(
             f"Seeded {args.clients:,} clients into {args.db} in "
             f"{time.perf_counter() - started:.1f} s ({store.count_clients():,} in all)."
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if store.meta("seeded") is None and store.count_clients() == 0:
         started = time.perf_counter()
         seed(store, clients=args.clients)
+        seed_portfolios(store)
         print(
             f"Seeded {args.clients:,} demo clients in {time.perf_counter() - started:.1f} s.",
             flush=True,

@@ -146,7 +146,7 @@ def pick(rng: random.Random, weighted: list[tuple]) -> tuple:
     return rng.choices(weighted, weights=[entry[-1] for entry in weighted])[0]
 
 
-def object_id(kind: str, seq: int) -> str:
+def object_id(kind: str, seq: int | str) -> str:
     """A stable 24-hex id in the shape of a MongoDB ObjectId."""
     return hashlib.sha256(f"{kind}-{seq}".encode()).hexdigest()[:24]
 
@@ -322,3 +322,125 @@ def seed(store: Store, *, clients: int, batch: int = 2000) -> int:
             db.execute("COMMIT")
         store.set_meta("seeded", str(total))
     return clients
+
+
+# --- clients for the portfolio summary (dashboard/clients/portfolio.py) -----------------
+
+# 230 loans and 310 deposits: 3 and 4 pages of 100. Mostly NGN, some USD; loans overdue
+# by their status, by their due date alone, written off, closed, pending without a due
+# date; deposits successful, pending, failed and reversed (by status, amount as it came).
+PORTFOLIO_CLIENT_REF = "CL-PF-230-310"
+PORTFOLIO_LOANS, PORTFOLIO_DEPOSITS = 230, 310
+EMPTY_CLIENT_REF = "CL-PF-EMPTY"  # no loan, no deposit
+PORTFOLIO_CLIENTS = (PORTFOLIO_CLIENT_REF, EMPTY_CLIENT_REF)
+
+
+def seed_portfolios(store: Store) -> int:
+    """Add the portfolio clients the store lacks (found by reference); return how many.
+
+    Both joined before any generated client, so they come last in the client list and
+    leave the generated book's first pages as they were."""
+    added = 0
+    with store.write_lock:
+        for client_ref, first, last in (
+            (PORTFOLIO_CLIENT_REF, "Obiageli", "Nwaneri"),
+            (EMPTY_CLIENT_REF, "Ugochi", "Anozie"),
+        ):
+            if store.client_by("client_ref", client_ref):
+                continue
+            client_id = object_id("portfolio-client", client_ref)
+            joined = ANCHOR - HISTORY - timedelta(days=30)
+            client = {
+                "id": client_id,
+                "client_ref": client_ref,
+                "first_name": first,
+                "last_name": last,
+                "middle_name": None,
+                "dob": "1984-06-12",
+                "image": None,
+                "address": "22 Broad Street",
+                "city": "Lagos Island",
+                "state": "Lagos",
+                "country": "Nigeria",
+                "phone_number": None,
+                "phone_digits": None,
+                "email": None,
+                "custom_data": json.dumps({"segment": "sme"}),
+                "created_at": iso(joined),
+                "updated_at": iso(joined),
+            }
+            loans, deposits = [], []
+            if client_ref == PORTFOLIO_CLIENT_REF:
+                rng = random.Random(f"portfolio-{client_ref}")
+                loans = [portfolio_loan(rng, client_id, n) for n in range(PORTFOLIO_LOANS)]
+                deposits = [
+                    portfolio_deposit(rng, client_id, n) for n in range(PORTFOLIO_DEPOSITS)
+                ]
+            db = store.connection()
+            db.execute("BEGIN")
+            store.insert_clients([client])
+            store.insert_loans(loans)
+            store.insert_deposits(deposits)
+            db.execute("COMMIT")
+            added += 1
+    return added
+
+
+def portfolio_loan(rng: random.Random, client_id: str, n: int) -> dict:
+    currency = "USD" if n % 23 == 0 else "NGN"
+    status = pick(rng, LOAN_STATUSES)[0]
+    unit = 10 if currency == "USD" else 1000
+    amount = Decimal(rng.randrange(50, 5000) * unit)
+    created = ANCHOR - timedelta(days=rng.randrange(30, 4 * 365))
+    disbursed = None if status == "pending" else created + timedelta(days=rng.randrange(0, 5))
+    tenure = rng.choice([3, 6, 12, 18, 24])
+    due: date | None = ((disbursed or created) + timedelta(days=30 * tenure)).date()
+    share = {"pending": 0, "closed": 0, "active": rng.randrange(10, 95)}.get(status)
+    if share is None:  # overdue, written off
+        share = rng.randrange(20, 100)
+    if status == "overdue" and due >= ANCHOR.date():
+        due = ANCHOR.date() - timedelta(days=rng.randrange(1, 120))
+    if status == "active":
+        # Most active loans are on time; one in six is past its due date with a balance,
+        # which the API has not (yet) marked overdue.
+        late = n % 6 == 1
+        if late or due < ANCHOR.date():
+            due = ANCHOR.date() + timedelta(days=rng.randrange(10, 300) * (-1 if late else 1))
+    if status == "pending" and n % 2:
+        due = None  # not disbursed: no schedule yet
+    outstanding = amount * Decimal(share) / 100
+    return {
+        "id": object_id(f"portfolio-loan-{client_id}", n),
+        "client_id": client_id,
+        "reference": f"LN-PF-{n + 1:03d}",
+        "amount": money(amount),
+        "currency": currency,
+        "interest_rate": money(Decimal(rng.randrange(1500, 3600)) / 100),
+        "tenure_months": tenure,
+        "outstanding_balance": money(outstanding),
+        "status": status,
+        "disbursed_at": iso(disbursed) if disbursed else None,
+        "due_date": due.isoformat() if due else None,
+        "created_at": iso(created),
+    }
+
+
+def portfolio_deposit(rng: random.Random, client_id: str, n: int) -> dict:
+    currency = "USD" if n % 29 == 0 else "NGN"
+    status = "reversed" if n % 19 == 3 else pick(rng, DEPOSIT_STATUSES)[0]
+    amount = Decimal(rng.randrange(100, 200000) * (1 if currency == "USD" else 10))
+    if rng.random() < 0.2:
+        amount += Decimal(rng.randrange(1, 100)) / 100
+    # Three years of history: about a third falls in the last twelve months.
+    made = ANCHOR - timedelta(seconds=rng.randrange(3 * 365 * 86400))
+    return {
+        "id": object_id(f"portfolio-deposit-{client_id}", n),
+        "client_id": client_id,
+        "reference": f"DP-PF-{n + 1:03d}",
+        "amount": money(amount),
+        "currency": currency,
+        "channel": pick(rng, CHANNELS)[0],
+        "status": status,
+        "narration": rng.choice(NARRATIONS),
+        "created_at": iso(made),
+    }

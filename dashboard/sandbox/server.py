@@ -8,7 +8,8 @@ translates HTTP to it and back.
 Besides the eight endpoints, `/_sandbox/*` serves tests and demos: `health`
 (no key), `faults` (read or set injected latency and failures) and `requests`
 (the recent calls received, with their Idempotency-Key and X-Request-ID, or DELETE
-to clear them).
+to clear them) and `concurrency` (how many /v1 calls are being answered now, and the
+most at once since the requests were last cleared).
 
 `POST /v1/clients` honours an `Idempotency-Key` header, as many payment APIs do:
 the same key with the same body answers the client already made (with
@@ -121,6 +122,7 @@ class Sandbox:
         self.random = random.Random()
         self.received: deque[dict[str, Any]] = deque(maxlen=2000)
         self.received_lock = threading.Lock()
+        self.in_flight = self.peak_in_flight = 0  # /v1 calls being answered (received_lock)
         # Idempotency-Key -> (the body's digest, the response it got), for a day.
         self.idempotent: dict[str, tuple[str, float, Response]] = {}
         self.idempotency_lock = threading.Lock()
@@ -139,14 +141,26 @@ class Sandbox:
         if not self.authorised(headers):
             return error(401, "Invalid or missing API key")
         self.record(method, split.path, query, body, headers)
-        injected = self.inject_faults(method, split.path, query)
+        with self.received_lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            return self.answer(method, split.path, segments, query, body, headers)
+        finally:
+            with self.received_lock:
+                self.in_flight -= 1
+
+    def answer(
+        self, method: str, path: str, segments: list[str], query: dict, body: bytes, headers: Any
+    ) -> Response:
+        injected = self.inject_faults(method, path, query)
         if injected:
             return injected
         try:
             response = self.route(method, segments, query, body, headers)
         except Refused as refusal:
             response = refusal.response
-        if self.faults.applies(method, split.path, query) and (
+        if self.faults.applies(method, path, query) and (
             self.random.random() < self.faults.lose_answer_rate
         ):
             time.sleep(self.faults.hang_seconds)  # done, but the answer comes too late
@@ -210,7 +224,12 @@ class Sandbox:
         if segments == ["requests"] and method == "DELETE":
             with self.received_lock:
                 self.received.clear()
+                self.peak_in_flight = self.in_flight
             return ok(None, "Request log cleared")
+        if segments == ["concurrency"] and method == "GET":
+            with self.received_lock:
+                counts = {"inFlight": self.in_flight, "peak": self.peak_in_flight}
+            return ok(counts, "Calls being answered, and the most at once")
         if segments == ["clients"] and method == "POST":  # any reference a real API may use
             return self.add_client(body)
         if (

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from dashboard.sandbox import DEMO_API_KEY
-from dashboard.sandbox.seed import make_client
+from dashboard.sandbox.seed import PORTFOLIO_CLIENTS, make_client
 from tests.processes import start_sandbox
 
 NEW_CLIENT = {
@@ -240,7 +240,8 @@ def test_data_survives_a_restart(tmp_path):
             second.call("GET", f"/v1/clients/{created['clientRef']}").json()["data"]["id"]
             == created["id"]
         )
-        assert second.call("GET", "/v1/clients").json()["meta"]["total"] == 21  # not re-seeded
+        total = second.call("GET", "/v1/clients").json()["meta"]["total"]
+        assert total == 20 + len(PORTFOLIO_CLIENTS) + 1  # not re-seeded
     finally:
         second.stop()
 

@@ -4,7 +4,15 @@ import sqlite3
 from collections import Counter
 from decimal import Decimal
 
-from dashboard.sandbox.seed import FIRST_NAMES, LAST_NAMES, seed
+from dashboard.sandbox.seed import (
+    ANCHOR,
+    EMPTY_CLIENT_REF,
+    FIRST_NAMES,
+    LAST_NAMES,
+    PORTFOLIO_CLIENT_REF,
+    seed,
+    seed_portfolios,
+)
 from dashboard.sandbox.store import Store
 
 
@@ -68,3 +76,43 @@ def test_seeding_more_continues_after_existing_clients(tmp_path):
         row[0] for row in store.connection().execute("SELECT client_ref FROM clients ORDER BY seq")
     ]
     assert refs == [f"CL-{n:06d}" for n in range(1, 16)]
+
+
+def test_the_portfolio_clients_are_seeded_once_and_the_same_every_time(tmp_path):
+    for name in ("a", "b"):
+        store = Store(tmp_path / f"{name}.sqlite3")
+        seed(store, clients=5)
+        assert seed_portfolios(store) == 2
+        assert seed_portfolios(store) == 0  # found by reference: not added twice
+    assert dump(tmp_path / "a.sqlite3") == dump(tmp_path / "b.sqlite3")
+    db = store.connection()
+    counts = {
+        ref: tuple(
+            db.execute(
+                "SELECT (SELECT count(*) FROM loans l WHERE l.client_id = c.id),"
+                " (SELECT count(*) FROM deposits d WHERE d.client_id = c.id)"
+                " FROM clients c WHERE client_ref = ?",
+                (ref,),
+            ).fetchone()
+        )
+        for ref in (PORTFOLIO_CLIENT_REF, EMPTY_CLIENT_REF)
+    }
+    assert counts == {PORTFOLIO_CLIENT_REF: (230, 310), EMPTY_CLIENT_REF: (0, 0)}
+    loans = db.execute("SELECT * FROM loans WHERE reference LIKE 'LN-PF-%'").fetchall()
+    deposits = db.execute("SELECT * FROM deposits WHERE reference LIKE 'DP-PF-%'").fetchall()
+    assert {row["currency"] for row in loans} == {row["currency"] for row in deposits}
+    assert {row["currency"] for row in loans} == {"NGN", "USD"}
+    assert {"overdue", "written_off", "closed", "pending"} <= {row["status"] for row in loans}
+    anchor = ANCHOR.date().isoformat()
+    late_but_active = [
+        row
+        for row in loans
+        if row["status"] == "active"
+        and row["due_date"] < anchor
+        and Decimal(row["outstanding_balance"]) > 0
+    ]
+    assert late_but_active and any(row["due_date"] is None for row in loans)
+    assert sum(row["status"] == "reversed" for row in deposits) >= 10
+    # Joined before every generated client: last in the list, the book's first pages unchanged.
+    oldest = db.execute("SELECT client_ref FROM clients ORDER BY created_at LIMIT 2").fetchall()
+    assert {row[0] for row in oldest} == {PORTFOLIO_CLIENT_REF, EMPTY_CLIENT_REF}

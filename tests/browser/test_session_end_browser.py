@@ -18,6 +18,18 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
+def signed_in_tab(browser, live_server, user, **options):
+    """A tab of a new browser context (`options`: viewport, JavaScript, colour scheme)
+    signed in as `user`; close its context when done."""
+    context = browser.new_context(base_url=live_server.url, **options)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    cookie = signed_in_client(user).cookies[django_settings.SESSION_COOKIE_NAME].value
+    context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+    )
+    return context.new_page()
+
+
 def end_sessions() -> None:
     """As if the idle limit passed for everyone: cookies still sent, sessions gone stale."""
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
@@ -75,24 +87,11 @@ def test_an_edit_without_javascript_comes_back_after_the_session_cookie_is_lost(
     browser, live_server, officer, sandbox, screenshot, random_suffix
 ):
     client = sandbox.create_client(lastName=f"NoJs{random_suffix}", city="Ikeja")
-    context = browser.new_context(
-        base_url=live_server.url, java_script_enabled=False, viewport=PHONE
-    )
+    tab = signed_in_tab(browser, live_server, officer, java_script_enabled=False, viewport=PHONE)
     try:
-        tab = context.new_page()
-        cookie = signed_in_client(officer).cookies[django_settings.SESSION_COOKIE_NAME].value
-        context.add_cookies(
-            [
-                {
-                    "name": django_settings.SESSION_COOKIE_NAME,
-                    "value": cookie,
-                    "url": live_server.url,
-                }
-            ]
-        )
         tab.goto(f"/clients/{client['clientRef']}/edit/")
         tab.get_by_label("City").fill("Ibadan")
-        context.clear_cookies(name=django_settings.SESSION_COOKIE_NAME)  # signed out meanwhile
+        tab.context.clear_cookies(name=django_settings.SESSION_COOKIE_NAME)  # signed out meanwhile
         tab.get_by_role("button", name="Save").click()  # a plain POST
 
         expect(tab.locator("[data-session-ended]")).to_have_text(
@@ -107,7 +106,7 @@ def test_an_edit_without_javascript_comes_back_after_the_session_cookie_is_lost(
         now = sandbox.call("GET", f"/v1/clients/{client['clientRef']}").json()["data"]
         assert now["city"] == "Ibadan"
     finally:
-        context.close()
+        tab.context.close()
 
 
 def test_another_user_signing_in_gets_an_empty_form(page, officer, sandbox, random_suffix):
@@ -191,19 +190,8 @@ def test_the_sign_in_page_after_the_session_ended_in_light_and_dark(
 def test_a_create_without_javascript_comes_back_after_the_idle_limit(
     browser, live_server, officer, sandbox, random_suffix
 ):
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    tab = signed_in_tab(browser, live_server, officer, java_script_enabled=False)
     try:
-        tab = context.new_page()
-        cookie = signed_in_client(officer).cookies[django_settings.SESSION_COOKIE_NAME].value
-        context.add_cookies(
-            [
-                {
-                    "name": django_settings.SESSION_COOKIE_NAME,
-                    "value": cookie,
-                    "url": live_server.url,
-                }
-            ]
-        )
         tab.goto("/clients/new/")
         fill_new_client(tab, random_suffix)
         end_sessions()
@@ -214,27 +202,15 @@ def test_a_create_without_javascript_comes_back_after_the_idle_limit(
         expect(tab.get_by_label("Last name")).to_have_value(f"Draft{random_suffix}")
         expect(tab.get_by_label("Date of birth")).to_have_value("2 April 1990")
     finally:
-        context.close()
+        tab.context.close()
 
 
 def test_an_edit_with_htmx_comes_back_after_the_idle_limit_in_the_dark_on_a_phone(
     browser, live_server, officer, sandbox, screenshot, random_suffix
 ):
     client = sandbox.create_client(lastName=f"Htmx{random_suffix}", city="Ikeja")
-    context = browser.new_context(base_url=live_server.url, viewport=PHONE, color_scheme="dark")
-    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    tab = signed_in_tab(browser, live_server, officer, viewport=PHONE, color_scheme="dark")
     try:
-        tab = context.new_page()
-        cookie = signed_in_client(officer).cookies[django_settings.SESSION_COOKIE_NAME].value
-        context.add_cookies(
-            [
-                {
-                    "name": django_settings.SESSION_COOKIE_NAME,
-                    "value": cookie,
-                    "url": live_server.url,
-                }
-            ]
-        )
         tab.goto(f"/clients/{client['clientRef']}/edit/")
         tab.get_by_label("City", exact=True).fill("Ibadan")
         end_sessions()
@@ -245,7 +221,7 @@ def test_an_edit_with_htmx_comes_back_after_the_idle_limit_in_the_dark_on_a_phon
         expect(tab.get_by_label("City", exact=True)).to_have_value("Ibadan")
         screenshot(tab, "session-ended-edit-restored-phone-dark", full_page=True)
     finally:
-        context.close()
+        tab.context.close()
 
 
 def test_an_idle_tab_hears_that_another_tab_kept_the_session_alive(page, officer, sandbox):

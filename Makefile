@@ -41,11 +41,13 @@ test: $(VENV)/.installed-test browser
 	$(PY) -m pytest
 
 # Not tests: the clients export over 100,000 sandbox clients (speed, memory), then the
-# pages' added time, CPU and throughput against the bare API. Figures in var/bench-*.json.
+# pages' added time, CPU and throughput against the bare API, then the large client's
+# portfolio summary against a sequential fetch of its pages. Figures in var/bench-*.json.
 bench: $(VENV)/.installed-test
 	@mkdir -p var
 	$(PY) -m tests.bench.export_bench
 	$(PY) -m tests.bench.pages_bench
+	$(PY) -m tests.bench.summary_bench
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

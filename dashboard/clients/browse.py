@@ -1,4 +1,5 @@
-"""Reading clients: the searchable list, the detail page, and its Loans/Deposits tabs."""
+"""Reading clients: the searchable list, the detail page, its portfolio summary band and
+its Loans/Deposits tabs."""
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -26,9 +27,11 @@ from dashboard.regions import (
     fetch,
     render_page,
     vary_on_htmx,
+    wants_fragment,
 )
 
 from .lookups import client_id_for, remember
+from .portfolio import Summary, portfolio_summary
 
 SEARCH_MAX_LENGTH = 100
 TABS = {"loans": api.client_loans, "deposits": api.client_deposits}
@@ -106,7 +109,20 @@ def client_detail(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
     context |= tab_context(client_ref, client.id, tab, paging)
     # Its entries load as their own region (client_history): the page makes no audit query.
     context["show_history"] = may(request.user, "view_audit")
-    return render_page(request, "clients/detail.html", context, status=context["tab_status"])
+    status = context["tab_status"]
+    # The summary band loads as its own region (client_summary), so the page never waits
+    # for every loan and deposit; only its no-JavaScript link asks for it here.
+    if request.GET.get("summary") == "1":
+        context |= summary_context(client_ref, client.id)
+        status = max(status, context["summary_status"])
+    return render_page(request, "clients/detail.html", context, status=status)
+
+
+def requested_client_id(request: HtmxHttpRequest) -> str:
+    """`?client_id=`, the API id the client page read with the client ("" when absent)."""
+    client_id = request.GET.get("client_id", "").strip()[:REFERENCE_MAX_LENGTH]
+    # No id holds a NUL, and PostgreSQL refuses it in a query.
+    return "" if "\x00" in client_id else client_id
 
 
 @require_GET
@@ -120,9 +136,7 @@ def client_history(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
     which must not inherit its history. Entries recorded without an id (older rows,
     attempts that failed before the client was read) are not shown: the audit log's
     reference filter finds them. Without an id nothing is guessed, and no API call made."""
-    client_id = request.GET.get("client_id", "").strip()[:REFERENCE_MAX_LENGTH]
-    if "\x00" in client_id:  # no id holds one, and PostgreSQL refuses it in a query
-        client_id = ""
+    client_id = requested_client_id(request)
     if not request.htmx:
         by = {"client_id": client_id} if client_id else {"client": client_ref}
         return vary_on_htmx(redirect(with_query(reverse("audit:log"), by)))
@@ -134,6 +148,69 @@ def client_history(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
         "history_unkeyed": not client_id,
     }
     return render_page(request, "clients/detail.html", context, partial="history")
+
+
+@require_GET
+@requires("view_clients")
+def client_summary(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
+    """The client page's portfolio summary band for htmx; a plain visit goes to the client
+    page with the band filled in (what its link for browsers without JavaScript asks for).
+
+    Keyed on the client's API id (`?client_id=`, read by the page with the client), as the
+    history is: the API gives a deleted client's reference to a new client, whose figures
+    the page of the old one must not show. Without an id it is found as the tabs find it."""
+    if not wants_fragment(request):  # a boosted request, too, wants the whole page
+        page = reverse("clients:detail", args=[client_ref])
+        return vary_on_htmx(redirect(with_query(page, {"summary": 1})))
+    context: dict = {"client_ref": client_ref}
+    try:
+        client_id = requested_client_id(request) or client_id_for(client_ref)
+    except api.NotFound:
+        raise Http404("No such client") from None
+    except api.ApiError as error:
+        context |= {
+            "summary_problem": api_problem(error, retry_url=request.get_full_path()),
+            "summary_status": error_status(error),
+        }
+    else:
+        context |= summary_context(client_ref, client_id)
+    return render_page(
+        request,
+        "clients/detail.html",
+        context,
+        partial="summary",
+        status=context["summary_status"],
+    )
+
+
+def summary_context(client_ref: str, client_id: str) -> dict:
+    """The summary band's figures, or its problem (with a Retry of the band alone)."""
+    retry_url = with_query(reverse("clients:summary", args=[client_ref]), {"client_id": client_id})
+    try:
+        found = fetch(lambda: portfolio_summary(client_id=client_id), retry_url=retry_url)
+    except api.NotFound:  # deleted since the page was read
+        found = Fetched(None, {"message": "This client no longer exists."}, 404)
+    summary = found.value
+    return {
+        "summary": summary,
+        "summary_problem": found.problem,
+        "summary_status": found.status,
+        "summary_cut": cut_lists(summary) if summary and summary.partial else [],
+    }
+
+
+def cut_lists(summary: Summary) -> list[str]:
+    """What SUMMARY_MAX_PAGES left unread, said as "the first 2000 of 5400 loans"."""
+    cut = [
+        f"the first {read} of {total} {noun}"
+        for read, total, noun in (
+            (summary.loans_read, summary.loans_total, "loans"),
+            (summary.deposits_read, summary.deposits_total, "deposits"),
+        )
+        if total is not None and read < total
+    ]
+    # An API that gives no totals says only that more pages were left.
+    return cut or ["more loans or deposits than were read"]
 
 
 @require_GET

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<ref:client_ref>/loans/", browse.client_tab, {"tab": "loans"}, name="loans"),
     path("<ref:client_ref>/deposits/", browse.client_tab, {"tab": "deposits"}, name="deposits"),
     path("<ref:client_ref>/history/", browse.client_history, name="history"),
+    path("<ref:client_ref>/summary/", browse.client_summary, name="summary"),
     path("<ref:client_ref>/edit/", edit.client_edit, name="edit"),
     path("<ref:client_ref>/delete/", edit.client_delete, name="delete"),
     path("<ref:client_ref>/loans.csv", exports.loans_csv, name="loans_csv"),

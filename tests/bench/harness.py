@@ -62,6 +62,21 @@ def bench_servers(
             sandbox.stop()
 
 
+@contextmanager
+def bench_sandbox(*, clients: int = 100) -> Iterator[SandboxProcess]:
+    """The sandbox alone, on a free port, with a fresh random key and its database in a
+    temporary folder under var/ (seeded with `clients` and the portfolio clients), for a
+    benchmark that runs the dashboard's code in its own process; stopped on the way out."""
+    key = f"bench-{secrets.token_hex(8)}"
+    (ROOT / "var").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench-", dir=ROOT / "var") as folder:
+        sandbox = start_sandbox(Path(folder) / "sandbox.sqlite3", api_key=key, clients=clients)
+        try:
+            yield sandbox
+        finally:
+            sandbox.stop()
+
+
 def signed_in(dashboard: DashboardProcess, username: str) -> requests.Session:
     return dashboard.signed_in(username, STAFF_PASSWORD)
 

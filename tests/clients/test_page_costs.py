@@ -18,6 +18,7 @@ PAGES = {
     "loans-tab": (f"/clients/{REF}/loans/", {"HX-Request": "true"}),
     "deposits-tab": (f"/clients/{REF}/deposits/", {"HX-Request": "true"}),
     "deposits-page": (f"/clients/{REF}/?tab=deposits", {}),
+    "summary-fragment": (f"/clients/{REF}/summary/", {"HX-Request": "true"}),
 }
 
 

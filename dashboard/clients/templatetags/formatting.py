@@ -115,3 +115,12 @@ def phone(number: str | None) -> str:
     if digits.startswith("+233") and len(digits) == 13 and digits[1:].isdigit():
         return f"+233 {digits[4:6]} {digits[6:9]} {digits[9:]}"
     return number
+
+
+@register.filter
+def past_due(loan, today: date) -> bool:
+    """The Loans table's warning: marked overdue by the API, or active past its due date.
+    (The summary band counts overdue by balance and arrears statuses: clients/portfolio.py.)"""
+    if loan.status == "overdue":
+        return True
+    return loan.status == "active" and loan.due_date is not None and loan.due_date < today

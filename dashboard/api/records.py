@@ -278,41 +278,30 @@ def _custom_data(value: Any) -> dict[str, Any]:
         value = json.loads(value)
     if not isinstance(value, dict):
         value = {"value": value}
-    if _deeper_than(value, MAX_CUSTOM_DATA_DEPTH):
-        # Free-form metadata nested this deep is not for reading; shown, it would
-        # exhaust the stack of whatever renders it.
-        raise ValueError("customData is nested too deeply")
-    return _plain_numbers(value)
+    return _plain_numbers(value, MAX_CUSTOM_DATA_DEPTH)
 
 
+# Free-form metadata nested deeper than this is not for reading; shown, it would exhaust
+# the stack of whatever renders it.
 MAX_CUSTOM_DATA_DEPTH = 20
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Nesting of dicts and lists beyond `limit` levels, found without recursion."""
-    level = [value]
-    for _ in range(limit):
-        level = [
-            child
-            for item in level
-            for child in (item.values() if isinstance(item, dict) else item)
-            if isinstance(child, dict | list)
-        ]
-        if not level:
-            return False
-    return True
-
-
 SCALARS = (str, int, bool, type(None))
 
 
-def _plain_numbers(value: Any) -> Any:
+def _plain_numbers(value: Any, levels_left: int) -> Any:
     """customData is free-form metadata, not money: its fractional numbers, which the
-    transport reads as Decimal, become plain floats again."""
+    transport reads as Decimal, become plain floats again. One walk also refuses nesting
+    past MAX_CUSTOM_DATA_DEPTH; it stops there, so it never recurses deeper."""
     if type(value) is dict:
-        return {k: v if type(v) in SCALARS else _plain_numbers(v) for k, v in value.items()}
+        if not levels_left:
+            raise ValueError("customData is nested too deeply")
+        return {
+            k: v if type(v) in SCALARS else _plain_numbers(v, levels_left - 1)
+            for k, v in value.items()
+        }
     if type(value) is list:
-        return [v if type(v) in SCALARS else _plain_numbers(v) for v in value]
+        if not levels_left:
+            raise ValueError("customData is nested too deeply")
+        return [v if type(v) in SCALARS else _plain_numbers(v, levels_left - 1) for v in value]
     if isinstance(value, Decimal):
         return float(value)
     return value

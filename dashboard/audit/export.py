@@ -11,13 +11,11 @@ RFC 4180 quoting, UTC timestamps, every text cell neutralised against formula
 injection by exports.columns.text.
 """
 
-import json
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from dashboard.exports.columns import Columns, moment, number, text
+from dashboard.exports.columns import Columns, json_text, moment, number, text
 from dashboard.exports.streaming import ExportAborted, header_bytes, rows_bytes
 
 from .models import Action, AuditEntry
@@ -27,12 +25,6 @@ CHUNK = 1000
 
 def action_label(code: str) -> str:
     return text(Action(code).label if code in Action.values else code)
-
-
-def json_cell(value: Any) -> str:
-    return (
-        text(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)) if value else ""
-    )
 
 
 COLUMNS = Columns(
@@ -46,8 +38,8 @@ COLUMNS = Columns(
     ("client_ref", "client_ref", text),
     ("ip_address", "ip_address", text),
     ("message", "message", text),
-    ("changes", "changes", json_cell),  # JSON: field -> {"old", "new"}
-    ("details", "details", json_cell),  # JSON
+    ("changes", "changes", json_text),  # JSON: field -> {"old", "new"}
+    ("details", "details", json_text),  # JSON
 )
 
 

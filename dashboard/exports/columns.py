@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from operator import attrgetter
+from json.encoder import c_make_encoder, encode_basestring
 from typing import Any
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\0")
@@ -58,11 +58,23 @@ def image(value: str | None) -> str:
     return text(value)
 
 
-# One encoder for every row: json.dumps() with options builds a new one per call.
-_encode_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
+def _json_encoder() -> Callable[[Any], str]:
+    """JSON with sorted keys, non-ASCII kept, anything else as str(). JSONEncoder.encode
+    builds its C encoder anew on every call, a third of the cost of a small dict: the C
+    encoder is built once here (the stdlib's own fallback when it lacks one)."""
+    if c_make_encoder is None:
+        return json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
+    # Arguments as JSONEncoder.iterencode passes them; no circular check, as what is
+    # written here came from JSON or a JSONField and cannot refer to itself.
+    encode = c_make_encoder(None, str, encode_basestring, None, ": ", ", ", True, False, True)
+    return lambda value: "".join(encode(value, 0))
 
 
-def custom_data(value: dict) -> str:
+_encode_json = _json_encoder()
+
+
+def json_text(value: Any) -> str:
+    """A dict or list as one cell of JSON; empty ones as an empty cell."""
     return text(_encode_json(value)) if value else ""
 
 
@@ -70,18 +82,31 @@ class Columns:
     """Named columns, each an attribute of the record and the function that writes it."""
 
     def __init__(self, *columns: tuple[str, str, Callable[[Any], str]], first: tuple = ()):
-        self.names = [name for name, _, _ in columns]
-        self._values = attrgetter(*[attribute for _, attribute, _ in columns])
-        self._writers = [write for _, _, write in columns]
-        self._first = list(first)  # constant leading cells (the client of a loans file)
-        if first:
-            self.names = [name for name, _ in first] + self.names
-            self._first = [text(value) for _, value in first]
+        self.names = [name for name, _ in first] + [name for name, _, _ in columns]
+        self.row = _row_function(
+            [attribute for _, attribute, _ in columns],
+            [write for _, _, write in columns],
+            [text(value) for _, value in first],  # constant leading cells (a loans file's client)
+        )
 
-    def row(self, record: Any) -> list[str]:
-        values = self._values(record)
-        cells = [write(value) for write, value in zip(self._writers, values, strict=True)]
-        return self._first + cells if self._first else cells
+
+def _row_function(
+    attributes: list[str], writers: list[Callable[[Any], str]], first: list[str]
+) -> Callable[[Any], list[str]]:
+    """`row(record)`: the cells of one record, `first` then each writer on its attribute.
+
+    Built as source, as dataclasses and namedtuple build their methods: one call writing
+    every cell costs a quarter less than a loop over the columns, 100,000 rows a file.
+    """
+    for attribute in attributes:
+        if not attribute.isidentifier():
+            raise ValueError(f"not an attribute name: {attribute!r}")
+    cells = [f"write_{index}(record.{name})" for index, name in enumerate(attributes)]
+    source = "def row(record):\n    return [" + "*first, " * bool(first) + ", ".join(cells) + "]\n"
+    namespace: dict[str, Any] = {f"write_{index}": write for index, write in enumerate(writers)}
+    namespace["first"] = tuple(first)
+    exec(source, namespace)  # noqa: S102 (our own column names, checked above)
+    return namespace["row"]
 
 
 CLIENT_COLUMNS = Columns(
@@ -98,7 +123,7 @@ CLIENT_COLUMNS = Columns(
     ("state", "state", text),
     ("country", "country", text),
     ("image", "image", image),
-    ("custom_data", "custom_data", custom_data),
+    ("custom_data", "custom_data", json_text),
     ("created_at", "created_at", moment),
     ("updated_at", "updated_at", moment),
 )

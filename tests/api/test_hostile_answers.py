@@ -283,3 +283,19 @@ def wait_until(condition, seconds: float = 5) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.01)
+
+
+def test_custom_data_is_read_to_its_depth_limit_and_no_further(mocked, fake_api):
+    # The root object is level 0: containers down to level 19 are kept, one at 20 is not.
+    deepest_kept = '{"a": ' * 19 + "[1.25]" + "}" * 19  # the list is at level 19
+    too_deep = '{"a": ' * 19 + '[{"n": 1.25}]' + "}" * 19  # its object at level 20
+    for ref, custom_data in (("CL-1", deepest_kept), ("CL-2", too_deep)):
+        body = (
+            f'{{"data": {{"id": "c-{ref}", "clientRef": "{ref}", "customData": {custom_data}}}}}'
+        )
+        mocked.get(f"{fake_api}/v1/clients/{ref}", body=body)
+    kept = api.client_get(client_ref="CL-1").custom_data
+    for _ in range(19):
+        kept = kept["a"]
+    assert kept == [1.25] and type(kept[0]) is float
+    assert api.client_get(client_ref="CL-2").custom_data == {}

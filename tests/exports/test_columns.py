@@ -2,11 +2,12 @@
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
 from dashboard.api import Deposit
-from dashboard.exports.columns import deposit_columns, number, text
+from dashboard.exports.columns import Columns, deposit_columns, json_text, number, text
 from dashboard.exports.streaming import header_bytes, rows_bytes
 
 
@@ -56,3 +57,26 @@ def test_dates_are_iso():
 
     assert day(date(1990, 4, 2)) == "1990-04-02"
     assert moment(datetime(2026, 11, 25, 13, 0, tzinfo=UTC)) == "2026-11-25T13:00:00.000Z"
+
+
+def test_json_cells_are_sorted_keeping_non_ascii_and_neutralised():
+    assert (
+        json_text({"b": 1, "a": {"ẹ": [1.5, None, True]}})
+        == '{"a": {"ẹ": [1.5, null, true]}, "b": 1}'
+    )
+    assert json_text({"x": date(2026, 1, 2)}) == '{"x": "2026-01-02"}'  # anything else as text
+    assert json_text({}) == "" and json_text(None) == ""
+    assert json_text(["=1"]) == '["=1"]'  # a JSON cell never starts with a trigger itself
+
+
+def test_a_row_holds_the_constant_cells_then_each_column_in_order():
+    columns = Columns(("b", "second", number), ("a", "first", text), first=[("c", "=k")])
+    record = SimpleNamespace(first="-x", second=Decimal("2"))
+    assert columns.names == ["c", "b", "a"]
+    assert columns.row(record) == ["'=k", "2", "'-x"]
+    assert Columns(("a", "first", text)).row(record) == ["'-x"]
+
+
+def test_a_column_must_name_an_attribute():
+    with pytest.raises(ValueError, match="not an attribute name"):
+        Columns(("a", "first); import os; (", text))

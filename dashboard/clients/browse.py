@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django_htmx.http import trigger_client_event
 
 from dashboard import api
 from dashboard.access.guards import may, requires
@@ -30,8 +31,9 @@ from dashboard.regions import (
     wants_fragment,
 )
 
+from . import charts
 from .lookups import client_id_for, remember
-from .portfolio import Summary, portfolio_summary
+from .portfolio import Summary, cached_summary, portfolio_summary
 
 SEARCH_MAX_LENGTH = 100
 TABS = {"loans": api.client_loans, "deposits": api.client_deposits}
@@ -106,15 +108,20 @@ def client_detail(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
         return render_page(request, "clients/detail.html", context, status=error_status(error))
     remember(client)
     context |= {"client": client, "age": client.age_on(context["today"])}
-    context |= tab_context(client_ref, client.id, tab, paging)
-    # Its entries load as their own region (client_history): the page makes no audit query.
-    context["show_history"] = may(request.user, "view_audit")
-    status = context["tab_status"]
     # The summary band loads as its own region (client_summary), so the page never waits
     # for every loan and deposit; only its no-JavaScript link asks for it here.
+    status = 200
     if request.GET.get("summary") == "1":
         context |= summary_context(client_ref, client.id)
-        status = max(status, context["summary_status"])
+        status = context["summary_status"]
+    context |= tab_context(client_ref, client.id, tab, paging)
+    # The tab's totals: from the summary when there is one, else once the band has it.
+    context |= totals_context(
+        client.id, tab, context.get("summary"), trigger=f"{SUMMARY_EVENT} from:body"
+    )
+    # Its entries load as their own region (client_history): the page makes no audit query.
+    context["show_history"] = may(request.user, "view_audit")
+    status = max(status, context["tab_status"])
     return render_page(request, "clients/detail.html", context, status=status)
 
 
@@ -174,13 +181,16 @@ def client_summary(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
         }
     else:
         context |= summary_context(client_ref, client_id)
-    return render_page(
+    response = render_page(
         request,
         "clients/detail.html",
         context,
         partial="summary",
         status=context["summary_status"],
     )
+    if context.get("summary"):  # the tab's totals footer waits for this (totals.html)
+        trigger_client_event(response, SUMMARY_EVENT)
+    return response
 
 
 def summary_context(client_ref: str, client_id: str) -> dict:
@@ -196,7 +206,25 @@ def summary_context(client_ref: str, client_id: str) -> dict:
         "summary_problem": found.problem,
         "summary_status": found.status,
         "summary_cut": cut_lists(summary) if summary and summary.partial else [],
+        "summary_cards": summary_cards(summary) if summary else [],
     }
+
+
+def summary_cards(summary: Summary) -> list[dict]:
+    """Per currency: its figures and the geometry of its two charts."""
+    cards = []
+    for index, line in enumerate(summary.currencies, start=1):
+        balances = charts.balances_by_loan(line)
+        cards.append(
+            {
+                "line": line,
+                "id": f"summary-chart-{index}",
+                "months": charts.deposits_by_month(line),
+                "balances": balances,
+                "any_overdue": any(row.overdue for row in balances.rows),
+            }
+        )
+    return cards
 
 
 def cut_lists(summary: Summary) -> list[str]:
@@ -248,8 +276,53 @@ def client_tab(request: HtmxHttpRequest, client_ref: str, tab: str) -> HttpRespo
         "today": timezone.localdate(),
     }
     context |= tab_context(client_ref, client_id, tab, paging)
+    # Opened after the band: its totals are in the cache, or asked for at once.
+    context |= totals_context(client_id, tab, trigger="load")
     return render_page(
         request, "clients/detail.html", context, partial="tabs", status=context["tab_status"]
+    )
+
+
+SUMMARY_EVENT = "portfolio-summary"  # sent with the band: the tab's totals can be asked for
+TOTALS_COLUMNS = {"loans": 8, "deposits": 6}  # the width of each table (loans.html, deposits.html)
+
+
+def totals_context(
+    client_id: str, tab: str, summary: Summary | None = None, *, trigger: str
+) -> dict:
+    """The footer of the tab's table: the totals of every loan or deposit, from `summary`
+    or the cache (no API call), else a footer that asks for them on `trigger`."""
+    return {
+        "client_id": client_id,
+        "totals": summary or cached_summary(client_id=client_id),
+        "totals_trigger": trigger,
+        "columns": TOTALS_COLUMNS[tab],
+    }
+
+
+@require_GET
+@requires("view_clients")
+def client_totals(request: HtmxHttpRequest, client_ref: str, tab: str) -> HttpResponse:
+    """The footer of the Loans or Deposits table for htmx: the totals of every loan or
+    deposit, read as the summary band reads them (and from its cache). A plain visit goes
+    to the client page on that tab with the summary, and so the totals, filled in.
+    Keyed on `?client_id=` as the band is."""
+    if not wants_fragment(request):
+        page = reverse("clients:detail", args=[client_ref])
+        return vary_on_htmx(redirect(with_query(page, {"tab": tab, "summary": 1})))
+    context: dict = {"client_ref": client_ref, "tab": tab, "columns": TOTALS_COLUMNS[tab]}
+    retry_url = request.get_full_path()
+    client_id = requested_client_id(request)
+    try:
+        client_id = client_id or client_id_for(client_ref)
+        found = fetch(lambda: portfolio_summary(client_id=client_id), retry_url=retry_url)
+    except api.NotFound:
+        raise Http404("No such client") from None
+    except api.ApiError as error:
+        found = Fetched(None, api_problem(error, retry_url=retry_url), error_status(error))
+    context |= {"client_id": client_id, "totals": found.value, "totals_problem": found.problem}
+    return render_page(
+        request, "clients/totals.html", context, partial="totals", status=found.status
     )
 
 

@@ -59,11 +59,13 @@ class CurrencySummary:
     currency: str  # as the API sends it, upper-cased; "" when it sends none
     loans: int  # every loan in this currency, whatever its status
     active_loans: int  # running: disbursed and neither closed nor written off
+    amount: Decimal  # the amounts of every loan in this currency (the Loans tab's total)
     outstanding: Decimal
     overdue_loans: int
     overdue_amount: Decimal  # the overdue loans' outstanding balances
     disbursed: Decimal  # the amounts of the loans that were disbursed
     deposits: int  # every deposit in this currency, whatever its status
+    deposited: Decimal  # all time: settled deposits net of reversals (the Deposits tab's total)
     received_12m: Decimal
     reversals_12m: int
     reversed_12m: Decimal  # zero or negative
@@ -129,6 +131,7 @@ def summarise(
 
 
 def is_overdue(loan: api.Loan, today: date) -> bool:
+    """The one overdue rule: of the band's figures, its chart, and the Loans table's rows."""
     if loan.status.lower() in api.LOAN_IN_ARREARS_STATUSES:
         return True
     past_due = loan.due_date is not None and loan.due_date < today
@@ -154,8 +157,8 @@ class _Line:
         self.months = months
         self.first_day = months[0]
         self.loans = self.active = self.overdue = self.deposits = self.reversals = 0
-        self.outstanding = self.overdue_amount = self.disbursed = ZERO
-        self.received = self.reversed = ZERO
+        self.amount = self.outstanding = self.overdue_amount = self.disbursed = ZERO
+        self.deposited = self.received = self.reversed = ZERO
         self.by_month = {month: [ZERO, ZERO] for month in months}
         self.last: tuple[datetime, date, Decimal] | None = None  # when, its day, amount
         self.balances: list[LoanBalance] = []
@@ -166,6 +169,7 @@ class _Line:
         overdue = is_overdue(loan, today)
         self.loans += 1
         self.active += status in api.LOAN_RUNNING_STATUSES
+        self.amount += loan.amount or ZERO
         self.outstanding += balance
         if overdue:
             self.overdue += 1
@@ -178,6 +182,7 @@ class _Line:
     def add_deposit(self, deposit: api.Deposit, day: date | None, today: date) -> None:
         self.deposits += 1
         received, reversed_ = signed_amount(deposit)
+        self.deposited += received + reversed_
         stands = received > 0 and reversed_ == 0 and deposit.created_at is not None
         if stands and (self.last is None or deposit.created_at > self.last[0]):
             self.last = (deposit.created_at, day, received)
@@ -196,11 +201,13 @@ class _Line:
             currency=currency,
             loans=self.loans,
             active_loans=self.active,
+            amount=self.amount,
             outstanding=self.outstanding,
             overdue_loans=self.overdue,
             overdue_amount=self.overdue_amount,
             disbursed=self.disbursed,
             deposits=self.deposits,
+            deposited=self.deposited,
             received_12m=self.received,
             reversals_12m=self.reversals,
             reversed_12m=self.reversed,
@@ -230,7 +237,7 @@ def _months_up_to(today: date) -> tuple[date, ...]:
 
 # --- read, and kept briefly ---------------------------------------------------------------
 
-CACHE_VERSION = 1  # raise it when a dataclass above changes: older values become misses
+CACHE_VERSION = 2  # raise it when a dataclass above changes: older values become misses
 
 
 def portfolio_summary(*, client_id: str, today: date | None = None) -> Summary:
@@ -253,6 +260,11 @@ def portfolio_summary(*, client_id: str, today: date | None = None) -> Summary:
     )
     _keep(client_id, summary)
     return summary
+
+
+def cached_summary(*, client_id: str, today: date | None = None) -> Summary | None:
+    """The client's summary if the cache has today's, else None: never an API call."""
+    return _cached(client_id, today or timezone.localdate())
 
 
 def forget(client_id: str) -> None:

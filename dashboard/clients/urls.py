@@ -15,6 +15,18 @@ urlpatterns = [
     path("<ref:client_ref>/", browse.client_detail, name="detail"),
     path("<ref:client_ref>/loans/", browse.client_tab, {"tab": "loans"}, name="loans"),
     path("<ref:client_ref>/deposits/", browse.client_tab, {"tab": "deposits"}, name="deposits"),
+    path(
+        "<ref:client_ref>/loans/totals/",
+        browse.client_totals,
+        {"tab": "loans"},
+        name="loans_totals",
+    ),
+    path(
+        "<ref:client_ref>/deposits/totals/",
+        browse.client_totals,
+        {"tab": "deposits"},
+        name="deposits_totals",
+    ),
     path("<ref:client_ref>/history/", browse.client_history, name="history"),
     path("<ref:client_ref>/summary/", browse.client_summary, name="summary"),
     path("<ref:client_ref>/edit/", edit.client_edit, name="edit"),

@@ -41,6 +41,8 @@ CASES = {
     "clients:deposits": ("GET", f"/clients/{REF}/deposits/", "view_clients", 302),
     "clients:history": ("GET", f"/clients/{REF}/history/", "view_audit", 302),
     "clients:summary": ("GET", f"/clients/{REF}/summary/", "view_clients", 302),
+    "clients:loans_totals": ("GET", f"/clients/{REF}/loans/totals/", "view_clients", 302),
+    "clients:deposits_totals": ("GET", f"/clients/{REF}/deposits/totals/", "view_clients", 302),
     "clients:edit": ("GET", f"/clients/{REF}/edit/", "change_client", 200),
     "clients:delete": ("POST", "/clients/CL-999999/delete/", "delete_client", 302),
     "access:login": ("GET", "/accounts/login/", "public", 200, 302),

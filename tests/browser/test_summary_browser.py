@@ -61,6 +61,10 @@ def test_the_large_clients_band_on_a_desktop_and_a_phone(page, viewer, sandbox, 
     expect(region.locator('[data-currency="NGN"] [data-figure="overdue"]')).to_have_class(
         "summary-warning"
     )
+    expect(region.locator("svg[role=img]")).to_have_count(4)  # two charts a currency
+    # The Loans table's footer asked for its totals once the band had them.
+    expect(page.locator("#loans-totals [data-currency]")).to_have_count(2)
+    expect(page.locator("#loans-totals")).to_contain_text("Totals of all 230 loans")
     found: dict[tuple[str, str], list[str]] = {}
     for width in WIDTHS:
         for theme in THEMES:
@@ -74,6 +78,12 @@ def test_the_large_clients_band_on_a_desktop_and_a_phone(page, viewer, sandbox, 
             size = WIDTHS[width]["width"]
             screenshot(page, f"summary-{size}-{theme}", full_page=True)
     assert not found, found
+    show(page, "desktop", THEMES[0])
+    page.get_by_role("tab", name="Deposits").click()
+    expect(page.locator("#deposits-totals [data-currency]")).to_have_count(2)  # from the cache
+    expect(page.locator("#deposits-totals")).to_contain_text("settled, net of reversals")
+    page.locator("#deposits-totals").scroll_into_view_if_needed()
+    screenshot(page, "summary-deposits-totals-1280-light")
 
 
 def test_a_failing_summary_is_retried_in_its_region(page, viewer, sandbox, screenshot):
@@ -94,6 +104,8 @@ def test_a_failing_summary_is_retried_in_its_region(page, viewer, sandbox, scree
     region.get_by_role("link", name="Retry").click()
     expect(region.locator("[data-currency]")).to_have_count(2)
     expect(region).to_be_focused()  # dashboard.js: after Retry, the refreshed region
+    # The footer that waited for the band asks for its totals once the band has them.
+    expect(page.locator("#loans-totals [data-currency]")).to_have_count(2)
 
 
 def test_a_client_without_loans_or_deposits(page, viewer, sandbox, screenshot):

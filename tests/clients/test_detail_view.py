@@ -1,6 +1,10 @@
 """The client page: profile, lazily loaded tabs with their own paging, and failures per region."""
 
 import base64
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
 
 from dashboard.sandbox.seed import make_client
 
@@ -20,7 +24,17 @@ def test_profile_shows_the_client(viewer_client, sandbox):
     assert f'href="tel:{client["phone_number"]}"' in html
     assert f'href="mailto:{client["email"]}"' in html
     assert "years)" in html and "Custom data" in html
-    assert html.count("data-overdue") == sum(loan["status"] == "overdue" for loan in loans)
+    assert html.count("data-overdue") == sum(overdue(loan) for loan in loans)
+
+
+def overdue(loan: dict) -> bool:
+    # The summary band's rule, written out: marked in arrears or written off, or past due
+    # with a balance.
+    past_due = (
+        bool(loan["due_date"]) and date.fromisoformat(loan["due_date"]) < timezone.localdate()
+    )
+    balance = Decimal(loan["outstanding_balance"] or 0)
+    return loan["status"] in ("overdue", "written_off") or (past_due and balance > 0)
 
 
 def test_detail_makes_one_call_for_the_profile_and_one_for_the_open_tab(viewer_client, sandbox):

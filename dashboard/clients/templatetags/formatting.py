@@ -8,6 +8,7 @@ from django import template
 from django.utils import timezone
 
 from dashboard.clients.photos import photo_url_allowed
+from dashboard.clients.portfolio import is_overdue
 
 register = template.Library()
 
@@ -39,6 +40,26 @@ def money(amount: Decimal | None, currency: str = "") -> str:
     symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} " if currency else "")
     sign = "-" if amount < 0 else ""
     return f"{sign}{symbol}{abs(amount):,.2f}"
+
+
+@register.filter
+def money_short(amount: Decimal | None, currency: str = "") -> str:
+    """₦2.65M, ₦950k, ₦120: a chart's label, where the exact amount is in its table."""
+    if amount is None:
+        return "—"
+    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} " if currency else "")
+    sign, size = "-" if amount < 0 else "", abs(amount)
+    for step, suffix in SHORT_UNITS:
+        if size >= step:
+            value = size / step  # three significant digits: 2.65M, 17.2M, 172M
+            places = 2 if value < 10 else 1 if value < 100 else 0
+            return f"{sign}{symbol}{value:.{places}f}{suffix}"
+    return f"{sign}{symbol}{size:.0f}"
+
+
+SHORT_UNITS = tuple(
+    (Decimal(10) ** power, suffix) for power, suffix in ((12, "T"), (9, "B"), (6, "M"), (3, "k"))
+)
 
 
 @register.filter
@@ -118,9 +139,6 @@ def phone(number: str | None) -> str:
 
 
 @register.filter
-def past_due(loan, today: date) -> bool:
-    """The Loans table's warning: marked overdue by the API, or active past its due date.
-    (The summary band counts overdue by balance and arrears statuses: clients/portfolio.py.)"""
-    if loan.status == "overdue":
-        return True
-    return loan.status == "active" and loan.due_date is not None and loan.due_date < today
+def overdue(loan, today: date) -> bool:
+    """The Loans table's warning, by the summary band's rule (clients/portfolio.py)."""
+    return is_overdue(loan, today)

@@ -141,6 +141,13 @@ class DeadlineAdapter(HTTPAdapter):
 
 _local = threading.local()
 _generation = 0  # bumped when settings change (tests), so threads build new sessions
+# Sessions of threads that ended (an export's or a summary's page fetchers), kept with
+# their open connections for the next such thread: a summary would otherwise open a
+# connection (a TLS handshake, to a real API) per fetcher, every time. One thread at a
+# time uses each; at most IDLE_SESSIONS wait, the others are closed.
+_idle: list[tuple[int, requests.Session]] = []
+_idle_lock = threading.Lock()
+IDLE_SESSIONS = 8
 
 
 def _reset_sessions(**kwargs: Any) -> None:
@@ -154,23 +161,47 @@ setting_changed.connect(_reset_sessions)
 
 def session() -> requests.Session:
     if getattr(_local, "generation", None) != _generation:
-        new = requests.Session()
-        new.auth = BearerAuth()
-        new.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=4, max_retries=build_retry())
-        new.mount("http://", adapter)
-        new.mount("https://", adapter)
-        new.trust_env = False  # no proxy or .netrc credentials picked up by surprise
-        _local.session, _local.generation = new, _generation
+        _local.session, _local.generation = _idle_session() or _new_session(), _generation
     return _local.session
 
 
+def _new_session() -> requests.Session:
+    new = requests.Session()
+    new.auth = BearerAuth()
+    new.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+    adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=4, max_retries=build_retry())
+    new.mount("http://", adapter)
+    new.mount("https://", adapter)
+    new.trust_env = False  # no proxy or .netrc credentials picked up by surprise
+    return new
+
+
+def _idle_session() -> requests.Session | None:
+    """A session a finished thread left, of the current settings; older ones are closed."""
+    while True:
+        with _idle_lock:
+            if not _idle:
+                return None
+            generation, found = _idle.pop()
+        if generation == _generation:
+            return found
+        found.close()
+
+
 def release_session() -> None:
-    """Close this thread's session and its pooled connections (a worker thread ending)."""
+    """This thread is ending: its session, with its pooled connections, waits for the
+    next thread (up to IDLE_SESSIONS), or is closed."""
     current = getattr(_local, "session", None)
-    if current is not None:
+    if current is None:
+        return
+    generation = _local.generation
+    _local.session = _local.generation = None
+    with _idle_lock:
+        kept = generation == _generation and len(_idle) < IDLE_SESSIONS
+        if kept:
+            _idle.append((generation, current))
+    if not kept:
         current.close()
-        _local.session = _local.generation = None
 
 
 def _scrub(text: str | None) -> str | None:

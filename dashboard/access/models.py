@@ -20,6 +20,10 @@ class Permissions(models.Model):
             ("delete_client", "Delete clients"),
             ("export_data", "Export clients, loans and deposits as CSV"),
             ("view_audit", "Read the audit log"),
+            ("request_delete", "Ask for a client to be deleted (a second person approves)"),
+            ("approve_delete", "Approve or reject another person's request to delete a client"),
+            ("approve_export", "Approve another person's request to export the whole book"),
+            ("view_access_log", "See who viewed which client"),
         ]
 
     def __str__(self) -> str:

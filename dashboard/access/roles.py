@@ -7,9 +7,10 @@ VIEWER, OFFICER, MANAGER = "Viewer", "Officer", "Manager"
 
 ROLES: dict[str, tuple[str, ...]] = {
     VIEWER: ("view_clients",),
-    OFFICER: ("view_clients", "create_client", "change_client"),
+    OFFICER: ("view_clients", "create_client", "change_client", "request_delete"),
     MANAGER: ("view_clients", "create_client", "change_client", "delete_client", "export_data",
-              "view_audit"),
+              "view_audit", "request_delete", "approve_delete", "approve_export",
+              "view_access_log"),
 }  # fmt: skip
 
 

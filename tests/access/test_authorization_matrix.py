@@ -14,7 +14,7 @@ ROLE_PERMISSIONS = {
     "anonymous": set(),
     "no_role": set(),
     "viewer": {"view_clients"},
-    "officer": {"view_clients", "create_client", "change_client"},
+    "officer": {"view_clients", "create_client", "change_client", "request_delete"},
     "manager": {
         "view_clients",
         "create_client",
@@ -22,6 +22,10 @@ ROLE_PERMISSIONS = {
         "delete_client",
         "export_data",
         "view_audit",
+        "request_delete",
+        "approve_delete",
+        "approve_export",
+        "view_access_log",
     },
     "superuser": {"*"},
 }

@@ -2,10 +2,12 @@
 them, signed-in users, the CPU and memory of the processes serving (from /proc), and the
 facts about the machine that a figure should be read with."""
 
+import json
 import math
 import os
 import secrets
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -75,6 +77,28 @@ def bench_sandbox(*, clients: int = 100) -> Iterator[SandboxProcess]:
             yield sandbox
         finally:
             sandbox.stop()
+
+
+def dashboard_settings(dashboard: DashboardProcess, *names: str) -> dict:
+    """The named Django settings as the running dashboard read them (its environment, and
+    `.env` as settings.py reads it), from a new process: the benchmark's own loads no Django."""
+    script = (
+        "import json, sys, django\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        "print(json.dumps({name: getattr(settings, name) for name in sys.argv[1:]}, default=str))"
+    )
+    environment = {**dashboard.env, "DJANGO_SETTINGS_MODULE": "dashboard.settings"}
+    found = subprocess.run(
+        [sys.executable, "-c", script, *names],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(found.stdout.splitlines()[-1])
 
 
 def signed_in(dashboard: DashboardProcess, username: str) -> requests.Session:

@@ -214,13 +214,15 @@ def summary_cards(summary: Summary) -> list[dict]:
     """Per currency: its figures and the geometry of its two charts."""
     cards = []
     for index, line in enumerate(summary.currencies, start=1):
-        balances = charts.balances_by_loan(line)
+        months, balances = charts.deposits_by_month(line), charts.balances_by_loan(line)
         cards.append(
             {
                 "line": line,
                 "id": f"summary-chart-{index}",
-                "months": charts.deposits_by_month(line),
+                "months": months,
+                "month_marks": charts.month_marks(months, line.currency),
                 "balances": balances,
+                "balance_marks": charts.balance_marks(balances, line.currency),
                 "any_overdue": any(row.overdue for row in balances.rows),
             }
         )

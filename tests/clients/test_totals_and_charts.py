@@ -65,11 +65,11 @@ class Parsed(HTMLParser):
             cells = [" ".join(cell.split()) for cell in self.cells]
             if "data-currency" in attributes and self.inside_attribute("data-totals"):
                 self.totals[attributes["data-currency"]] = cells
-            table = self.inside_class("visually-hidden", tag="table")
+            table = self.hidden_table()
             if table is not None:
                 self.tables.setdefault(table["caption"], []).append(cells)
         if opened == "caption":
-            table = self.inside_class("visually-hidden", tag="table")
+            table = self.hidden_table()
             if table is not None:
                 table["caption"] = " ".join(self.cells[-1].split())
                 self.cells = []
@@ -84,11 +84,11 @@ class Parsed(HTMLParser):
     def inside_attribute(self, name):
         return any(name in attributes for _, attributes in self.open)
 
-    def inside_class(self, name, *, tag):
-        for opened, attributes in reversed(self.open):
-            if opened == tag and name in attributes.get("class", "").split():
-                return attributes
-        return None
+    def hidden_table(self):
+        """The attributes of the table being read, if it lies in a visually hidden element."""
+        tables = [attributes for opened, attributes in self.open if opened == "table"]
+        hidden = any("visually-hidden" in a.get("class", "").split() for _, a in self.open)
+        return tables[-1] if tables and hidden else None
 
 
 def totals_url(tab: str, client_id: str) -> str:
@@ -240,14 +240,23 @@ def test_each_chart_has_a_text_alternative_with_the_same_numbers(viewer_client, 
             for month in line.months
         ]
         loans = parsed.tables[f"Outstanding balance by loan, {line.currency}"]
-        assert loans[1:] == [
+        drawn, rest = line.balances[:6], line.balances[6:]
+        expected = [
             [
                 loan.reference,
                 money(loan.outstanding, line.currency),
                 "yes" if loan.overdue else "no",
             ]
-            for loan in line.balances
+            for loan in drawn
         ]
+        if rest:
+            others = sum(loan.outstanding for loan in rest)
+            noun = "other loans" if len(rest) > 1 else "other loan"
+            overdue = sum(loan.overdue for loan in rest)
+            expected.append(
+                [f"{len(rest)} {noun}", money(others, line.currency), f"{overdue} of them"]
+            )
+        assert loans[1:] == expected
     ngn = summary.currency("NGN")
     # Six loans one by one, then the others as one line.
     assert f"{len(ngn.balances) - 6} other loans" in html
@@ -360,3 +369,14 @@ def test_no_balance_is_an_empty_chart():
 )
 def test_short_money_for_chart_labels(value, shown):
     assert money_short(Decimal(value), "NGN") == shown
+
+
+def test_the_marks_escape_what_the_api_sent():
+    hostile = '<script>alert("x")</script>&'
+    chart = charts.balances_by_loan(line_of(balances=[LoanBalance(hostile, Decimal(5), True)]))
+    svg = str(charts.balance_marks(chart, '"><img src=x>'))
+    assert "<script>" not in svg and "<img" not in svg
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;" in svg
+    assert 'class="chart-overdue"' in svg and "chart-bar-overdue" in svg
+    months = str(charts.month_marks(charts.deposits_by_month(line_of()), "<b>"))
+    assert "<b>" not in months and "&lt;b&gt;" in months

@@ -88,6 +88,18 @@ SUMMARY_PAGES_IN_FLIGHT = min(max(env.int("SUMMARY_PAGES_IN_FLIGHT", default=3),
 SUMMARY_MAX_PAGES = max(env.int("SUMMARY_MAX_PAGES", default=20), 1)
 SUMMARY_CACHE_SECONDS = max(env.int("SUMMARY_CACHE_SECONDS", default=120), 0)
 
+# Four eyes (dashboard/approvals/): deleting a client needs a second Manager's approval,
+# and a request not decided within FOUR_EYES_EXPIRY_HOURS expires.
+FOUR_EYES_DELETE = env.bool("FOUR_EYES_DELETE", default=True)
+FOUR_EYES_EXPIRY_HOURS = max(env.int("FOUR_EYES_EXPIRY_HOURS", default=24), 1)
+
+# --- The read-access log (audit/access_log.py) --------------------------------
+# Who viewed which client: one entry per person per client per window (the shared
+# cache remembers the window; 0 records every view), kept ACCESS_LOG_DAYS days, after
+# which `manage.py purge_access_log` deletes them (write entries are kept for good).
+ACCESS_LOG_WINDOW_SECONDS = max(env.int("ACCESS_LOG_WINDOW_SECONDS", default=600), 0)
+ACCESS_LOG_DAYS = max(env.int("ACCESS_LOG_DAYS", default=400), 1)
+
 # --- Django -----------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -105,6 +117,7 @@ INSTALLED_APPS = [
     "dashboard.access",
     "dashboard.audit",
     "dashboard.clients",
+    "dashboard.approvals",
     "dashboard.demo",
     "csp",  # django-csp: its system checks
 ]
@@ -158,6 +171,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.access.context.staff",
+                "dashboard.approvals.context.requests",
             ],
             # {% partialdef %} everywhere without a {% load %} in each template, and
             # {% url %} with its reversals remembered (dashboard/template_urls.py).

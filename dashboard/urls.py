@@ -12,6 +12,7 @@ urlpatterns = [
     path("clients/", include("dashboard.clients.urls")),
     path("accounts/", include("dashboard.access.urls")),
     path("audit/", include("dashboard.audit.urls")),
+    path("requests/", include("dashboard.approvals.urls")),
     # Before the admin's own: it signs in and changes passwords through our throttled,
     # audited pages, so it is no way around them.
     path("admin/login/", access_views.admin_login, name="admin_login"),

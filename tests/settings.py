@@ -12,3 +12,7 @@ import os
 os.environ.setdefault("DEBUG", "True")
 
 from dashboard.settings import *  # noqa: F403
+
+# The suite tests the direct delete as a lender without four eyes runs it; the approvals'
+# own tests (tests/approvals/) turn FOUR_EYES_DELETE on, as production has it.
+FOUR_EYES_DELETE = False

@@ -79,6 +79,7 @@ def test_rundemo_serves_both_and_ctrl_c_stops_both(tmp_path):
         assert f"http://127.0.0.1:{web_port}/" in output
         assert "user viewer   password demo-viewer" in output  # the demo staff, printed
         assert "user manager  password demo-manager" in output
+        assert "user checker  password demo-checker" in output  # the second Manager
         time.sleep(0.5)
         assert not listening(api_port) and not listening(web_port)
     finally:

@@ -1,4 +1,4 @@
-"""Creating staff accounts: the demo's three, and real ones from the command line."""
+"""Creating staff accounts: the demo's four, and real ones from the command line."""
 
 import os
 
@@ -8,7 +8,8 @@ from django.db import transaction
 
 from .roles import MANAGER, OFFICER, ROLES, VIEWER
 
-DEMO_USERS = {"viewer": VIEWER, "officer": OFFICER, "manager": MANAGER}
+# Two Managers: a deletion one of them asks for is approved by the other (four eyes).
+DEMO_USERS = {"viewer": VIEWER, "officer": OFFICER, "manager": MANAGER, "checker": MANAGER}
 
 
 def demo_password(username: str) -> str:

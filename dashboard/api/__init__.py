@@ -2,6 +2,7 @@
 
 from .clients import (
     MAX_PER_PAGE,
+    WRITABLE_FIELDS,
     Listing,
     check_page_follows,
     client_create,
@@ -53,6 +54,7 @@ __all__ = [
     "LOAN_IN_ARREARS_STATUSES",
     "LOAN_RUNNING_STATUSES",
     "MAX_PER_PAGE",
+    "WRITABLE_FIELDS",
     "ApiError",
     "BadResponse",
     "Busy",

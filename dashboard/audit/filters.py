@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -135,7 +135,11 @@ def audit_filtered(query: QueryDict) -> Filtered:
     if "to" in values:
         entries = entries.filter(at__lt=start_of(cleaned["to"] + timedelta(days=1), zone))
     if "user" in values:
-        entries = entries.filter(username__iexact=values["user"])
+        # The name recorded with the entry, or the account's name now: a renamed
+        # account's earlier entries are still theirs (a deleted one's keep their text).
+        entries = entries.filter(
+            Q(username__iexact=values["user"]) | Q(user__username__iexact=values["user"])
+        )
     if "action" in values:
         entries = entries.filter(action=values["action"])
     if "outcome" in values:

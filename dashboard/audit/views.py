@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Max
 from django.http import HttpResponse, StreamingHttpResponse
@@ -39,6 +40,7 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
         "holders": reference_holders(values, path),
         "reference": values.get("client", ""),
         "zone_name": timezone.get_current_timezone_name(),
+        "access_log_days": settings.ACCESS_LOG_DAYS,  # read entries are purged after it
     }
     if not wants_fragment(request):  # the form's parts: htmx swaps the entries alone
         context |= {

@@ -1,6 +1,7 @@
 """Reading clients: the searchable list, the detail page, its portfolio summary band and
 its Loans/Deposits tabs."""
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -10,7 +11,9 @@ from django_htmx.http import trigger_client_event
 
 from dashboard import api
 from dashboard.access.guards import may, requires
-from dashboard.audit.models import REFERENCE_MAX_LENGTH, AuditEntry
+from dashboard.approvals import deletions
+from dashboard.audit import access_log
+from dashboard.audit.models import REFERENCE_MAX_LENGTH, Action, AuditEntry
 from dashboard.paging import (
     Paging,
     build_pager,
@@ -107,7 +110,14 @@ def client_detail(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
         context["problem"] = {**api_problem(error, retry_url=here), "reload": True}
         return render_page(request, "clients/detail.html", context, status=error_status(error))
     remember(client)
+    # Who saw this client's data: one entry per person per client per window, no API call.
+    access_log.client_view_record(
+        request, client_id=client.id, client_ref=client.client_ref, viewed="page"
+    )
     context |= {"client": client, "age": client.age_on(context["today"])}
+    # A pending four-eyes deletion shows on the page (from the shared cache: no query).
+    context["four_eyes"] = settings.FOUR_EYES_DELETE
+    context["deletion_request"] = deletions.pending_for(client.id)
     # The summary band loads as its own region (client_summary), so the page never waits
     # for every loan and deposit; only its no-JavaScript link asks for it here.
     status = 200
@@ -121,6 +131,7 @@ def client_detail(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
     )
     # Its entries load as their own region (client_history): the page makes no audit query.
     context["show_history"] = may(request.user, "view_audit")
+    context["show_viewers"] = may(request.user, "view_access_log")  # loads as client_viewers
     status = max(status, context["tab_status"])
     return render_page(request, "clients/detail.html", context, status=status)
 
@@ -149,12 +160,35 @@ def client_history(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
         return vary_on_htmx(redirect(with_query(reverse("audit:log"), by)))
     context = {
         "client_ref": client_ref,
-        "history": AuditEntry.objects.filter(client_id=client_id)[:HISTORY_ENTRIES]
+        # Views are listed apart ("Who viewed this client"): they would push out the changes.
+        "history": AuditEntry.objects.filter(client_id=client_id).exclude(
+            action=Action.CLIENT_VIEW
+        )[:HISTORY_ENTRIES]
         if client_id
         else [],
         "history_unkeyed": not client_id,
     }
     return render_page(request, "clients/detail.html", context, partial="history")
+
+
+@require_GET
+@requires("view_access_log")
+def client_viewers(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
+    """The client page's "Who viewed this client" region for htmx; a plain visit goes to
+    the audit log's read entries for the client. Keyed on the client's API id
+    (`?client_id=`), as the history is; without one nothing is guessed."""
+    client_id = requested_client_id(request)
+    if not request.htmx:
+        by = {"client_id": client_id} if client_id else {"client": client_ref}
+        log = with_query(reverse("audit:log"), {"action": Action.CLIENT_VIEW.value, **by})
+        return vary_on_htmx(redirect(log))
+    context = {
+        "client_ref": client_ref,
+        "viewers": access_log.client_viewers(client_id=client_id) if client_id else [],
+        "viewers_unkeyed": not client_id,
+        "viewers_note": access_log.window_in_words(),
+    }
+    return render_page(request, "clients/viewers.html", context, partial="viewers")
 
 
 @require_GET
@@ -278,6 +312,10 @@ def client_tab(request: HtmxHttpRequest, client_ref: str, tab: str) -> HttpRespo
         "today": timezone.localdate(),
     }
     context |= tab_context(client_ref, client_id, tab, paging)
+    if context["tab_problem"] is None:  # its loans or deposits were shown
+        access_log.client_view_record(
+            request, client_id=client_id, client_ref=client_ref, viewed=tab
+        )
     # Opened after the band: its totals are in the cache, or asked for at once.
     context |= totals_context(client_id, tab, trigger="load")
     return render_page(

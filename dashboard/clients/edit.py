@@ -11,6 +11,7 @@ back before saying anything.
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -28,6 +29,7 @@ from dashboard.audit.trail import record
 from dashboard.regions import (
     HtmxHttpRequest,
     api_problem,
+    error_page,
     error_status,
     navigate,
     posted,
@@ -175,6 +177,14 @@ def client_edit(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
 @require_POST
 @requires("delete_client")
 def client_delete(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
+    if settings.FOUR_EYES_DELETE:  # a second Manager approves: approvals/deletions.py
+        return error_page(
+            request,
+            403,
+            "Deleting needs a second Manager",
+            "Deleting a client needs another Manager's approval: use Request deletion on the "
+            "client's page.",
+        )
     try:
         client = api.client_get(client_ref=client_ref)  # its id: the DELETE's, the audit's
     except api.NotFound as error:

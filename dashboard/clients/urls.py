@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from dashboard.approvals import views as approvals
 from dashboard.exports import views as exports
 
 from . import browse, edit
@@ -28,9 +29,15 @@ urlpatterns = [
         name="deposits_totals",
     ),
     path("<ref:client_ref>/history/", browse.client_history, name="history"),
+    path("<ref:client_ref>/viewers/", browse.client_viewers, name="viewers"),
     path("<ref:client_ref>/summary/", browse.client_summary, name="summary"),
     path("<ref:client_ref>/edit/", edit.client_edit, name="edit"),
     path("<ref:client_ref>/delete/", edit.client_delete, name="delete"),
+    path(
+        "<ref:client_ref>/delete/request/",
+        approvals.request_delete,
+        name="request_delete",
+    ),
     path("<ref:client_ref>/loans.csv", exports.loans_csv, name="loans_csv"),
     path("<ref:client_ref>/deposits.csv", exports.deposits_csv, name="deposits_csv"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard import api
 from dashboard.access.guards import requires
+from dashboard.audit.access_log import client_view_record
 from dashboard.audit.trail import record
 from dashboard.clients.browse import SEARCH_MAX_LENGTH
 from dashboard.clients.lookups import client_id_for
@@ -76,7 +77,7 @@ def client_export(
         return export_failed(request, action, error, client_ref=client_ref)
     safe_ref = re.sub(r"[^A-Za-z0-9_-]", "_", client_ref)
     accounts = listing(client_id=client_id, per_page=settings.EXPORT_PAGE_SIZE)
-    return export(
+    response = export(
         request,
         action,
         f"client-{safe_ref}-{kind}",
@@ -86,6 +87,11 @@ def client_export(
         client_id=client_id,
         client_ref=client_ref,
     )
+    if response.streaming:  # its first page was read: the file holds the client's data
+        client_view_record(
+            request, client_id=client_id, client_ref=client_ref, viewed=f"{kind} export"
+        )
+    return response
 
 
 def export(

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "approvals"
+urlpatterns = [
+    path("", views.requests_list, name="list"),
+    path("<int:pk>/approve/", views.approve, name="approve"),
+    path("<int:pk>/reject/", views.reject, name="reject"),
+    path("<int:pk>/retry/", views.retry, name="retry"),
+]

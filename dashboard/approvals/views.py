@@ -1,0 +1,143 @@
+"""Four-eyes requests: asking for a client's deletion, the Requests page, approving,
+rejecting and retrying. The steps themselves are in deletions.py."""
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from dashboard import api
+from dashboard.access.guards import may, requires
+from dashboard.clients.lookups import client_id_for
+from dashboard.regions import HtmxHttpRequest, api_problem, error_page, navigate, render_page
+
+from . import deletions
+from .models import OPEN_STATUSES, Request, Status
+
+RECENT = 50  # decided requests shown under the open ones
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        min_length=5,
+        max_length=500,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Say why the client should be deleted: the approver reads it.",
+            "min_length": "Say why in a few words (at least 5 characters).",
+        },
+    )
+    client_name = forms.CharField(max_length=300, required=False)
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(max_length=500, required=False, strip=True)
+
+
+@require_POST
+@requires("request_delete")
+def request_delete(request: HtmxHttpRequest, client_ref: str) -> HttpResponse:
+    """Ask for the client's deletion; nothing is sent to the API (the client's id is the one
+    its page read, remembered)."""
+    form = ReasonForm(request.POST)
+    detail = reverse("clients:detail", args=[client_ref])
+    if not form.is_valid():
+        return _request_form(request, client_ref, form, status=400)
+    try:
+        client_id = client_id_for(client_ref)
+    except api.NotFound:
+        messages.info(request, f"{client_ref} no longer exists: it was already deleted.")
+        return navigate(request, reverse("clients:list"))
+    except api.ApiError as error:
+        return _request_form(request, client_ref, form, problem=api_problem(error)["message"])
+    try:
+        deletions.request_deletion(
+            request,
+            client_id=client_id,
+            client_ref=client_ref,
+            client_name=form.cleaned_data["client_name"],
+            reason=form.cleaned_data["reason"],
+        )
+    except deletions.Refused as refused:
+        return _request_form(request, client_ref, form, problem=refused.message, status=409)
+    messages.success(
+        request, f"Deletion of {client_ref} requested: another Manager will approve or reject it."
+    )
+    return navigate(request, detail)
+
+
+def _request_form(
+    request: HtmxHttpRequest,
+    client_ref: str,
+    form: ReasonForm,
+    *,
+    problem: str = "",
+    status: int = 503,
+) -> HttpResponse:
+    """The request form again, with what was typed: the dialog's region for htmx, else a
+    page of its own."""
+    context = {"client_ref": client_ref, "form": form, "request_problem": problem}
+    return render_page(
+        request, "approvals/request.html", context, partial="request-form", status=status
+    )
+
+
+@require_GET
+@requires("request_delete")
+def requests_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Managers: every open request and the latest decided ones. Others: their own."""
+    deletions.expire_stale(request)
+    approver = may(request.user, "approve_delete")
+    shown = Request.objects.all()
+    if not approver:
+        shown = shown.filter(requested_by=request.user)
+    open_requests = list(shown.filter(status__in=OPEN_STATUSES))
+    decided = list(shown.exclude(status__in=OPEN_STATUSES)[:RECENT])
+    context = {"open_requests": open_requests, "decided": decided, "approver": approver}
+    return render(request, "approvals/requests.html", context)
+
+
+@require_POST
+@requires("approve_delete")
+def approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, deletions.approve)
+
+
+@require_POST
+@requires("approve_delete")
+def reject(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, deletions.reject)
+
+
+@require_POST
+@requires("approve_delete")
+def retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, lambda request, pk, comment: deletions.retry(request, pk))
+
+
+def _decide(request: HtmxHttpRequest, pk: int, step) -> HttpResponse:
+    form = CommentForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        done = step(request, pk, comment=comment)
+    except deletions.Refused as refused:
+        titles = {403: "Not yours to decide", 404: "No such request"}
+        return error_page(
+            request, refused.status, titles.get(refused.status, "Already decided"), refused.message
+        )
+    if done.status == Status.EXECUTED:
+        messages.success(request, f"Deleted {done.client_ref}, as {done.requested_by_name} asked.")
+    elif done.status == Status.FAILED:
+        messages.error(
+            request,
+            f"The deletion of {done.client_ref} was approved but did not go through: "
+            f"{done.outcome} It can be retried below.",
+        )
+    else:
+        messages.info(
+            request, f"Request to delete {done.client_ref}: {done.get_status_display()}."
+        )
+    return navigate(request, reverse("approvals:list"))

@@ -92,6 +92,10 @@ SUMMARY_CACHE_SECONDS = max(env.int("SUMMARY_CACHE_SECONDS", default=120), 0)
 # and a request not decided within FOUR_EYES_EXPIRY_HOURS expires.
 FOUR_EYES_DELETE = env.bool("FOUR_EYES_DELETE", default=True)
 FOUR_EYES_EXPIRY_HOURS = max(env.int("FOUR_EYES_EXPIRY_HOURS", default=24), 1)
+# A whole-book export (all clients, or a search's) needs approval too when this is on; the
+# requester then downloads it once within FOUR_EYES_DOWNLOAD_HOURS of the approval.
+FOUR_EYES_EXPORT = env.bool("FOUR_EYES_EXPORT", default=False)
+FOUR_EYES_DOWNLOAD_HOURS = max(env.int("FOUR_EYES_DOWNLOAD_HOURS", default=24), 1)
 
 # --- The read-access log (audit/access_log.py) --------------------------------
 # Who viewed which client: one entry per person per client per window (the shared

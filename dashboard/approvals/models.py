@@ -15,6 +15,7 @@ from dashboard.audit.models import REFERENCE_MAX_LENGTH
 
 class Kind(models.TextChoices):
     DELETE_CLIENT = "delete_client", "Delete a client"
+    EXPORT_BOOK = "export_book", "Export the whole book"
 
 
 class Status(models.TextChoices):
@@ -57,15 +58,20 @@ class Request(models.Model):
     executing_since = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     outcome = models.CharField(max_length=300, blank=True)  # the last failure, in words
+    # A whole-book export (FOUR_EYES_EXPORT): the search it covers ("" = every client),
+    # until when the requester may download it once approved, and when they did.
+    search_term = models.CharField(max_length=100, blank=True)
+    download_until = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
         constraints = [
-            # One open request per client: a second one would be a second DELETE.
+            # One open deletion per client: a second one would be a second DELETE.
             models.UniqueConstraint(
                 fields=["kind", "client_id"],
-                condition=Q(status__in=["pending", "approved", "failed"]),
-                name="approvals_one_open_request_per_client",
+                condition=Q(kind="delete_client", status__in=["pending", "approved", "failed"]),
+                name="approvals_one_open_deletion_per_client",
             )
         ]
 

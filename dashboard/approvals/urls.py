@@ -8,4 +8,6 @@ urlpatterns = [
     path("<int:pk>/approve/", views.approve, name="approve"),
     path("<int:pk>/reject/", views.reject, name="reject"),
     path("<int:pk>/retry/", views.retry, name="retry"),
+    path("snapshots/<int:pk>/", views.snapshot, name="snapshot"),
+    path("snapshots/<int:pk>/recreate/", views.recreate, name="recreate"),
 ]

@@ -10,10 +10,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dashboard import api
 from dashboard.access.guards import may, requires
+from dashboard.audit.readable import FIELD_LABELS, label_of, readable
 from dashboard.clients.lookups import client_id_for
 from dashboard.regions import HtmxHttpRequest, api_problem, error_page, navigate, render_page
 
-from . import deletions
+from . import deletions, snapshots
 from .models import OPEN_STATUSES, Request, Status
 
 RECENT = 50  # decided requests shown under the open ones
@@ -141,3 +142,39 @@ def _decide(request: HtmxHttpRequest, pk: int, step) -> HttpResponse:
             request, f"Request to delete {done.client_ref}: {done.get_status_display()}."
         )
     return navigate(request, reverse("approvals:list"))
+
+
+@require_GET
+@requires("approve_delete")
+def snapshot(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Managers: what was kept of a deleted client, and its re-create."""
+    try:
+        entry = snapshots.deleted_entry(pk)
+    except deletions.Refused as refused:
+        return error_page(request, refused.status, "No snapshot", refused.message)
+    kept = entry.details["snapshot"]
+    context = {
+        "entry": entry,
+        "snapshot": kept,
+        "lines": [
+            (label_of(name, FIELD_LABELS), readable(value))
+            for name, value in snapshots.writable_fields(kept).items()
+        ],
+        "recreated": snapshots.recreated_from(entry),
+    }
+    return render(request, "approvals/snapshot.html", context)
+
+
+@require_POST
+@requires("approve_delete", "create_client")
+def recreate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    try:
+        made = snapshots.recreate(request, pk)
+    except deletions.Refused as refused:
+        return error_page(request, refused.status, "Not re-created", refused.message)
+    messages.success(
+        request,
+        f"Re-created as {made.client_ref} (was {made.details['from_ref']}). Its loans and "
+        "deposits were not re-created: the API has no way to.",
+    )
+    return navigate(request, reverse("clients:detail", args=[made.client_ref]))

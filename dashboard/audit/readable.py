@@ -104,7 +104,12 @@ def detail_lines(details: Any) -> list[Line]:
     return [
         Line(label_of(key, DETAIL_LABELS), readable(value, key=key, labels=DETAIL_LABELS))
         for key, value in details.items()
+        if key not in SHOWN_APART
     ]
+
+
+# A deleted client's snapshot is a page of its own (approvals:snapshot), for Managers.
+SHOWN_APART = frozenset({"snapshot"})
 
 
 def change_lines(changes: Any) -> list[Change]:

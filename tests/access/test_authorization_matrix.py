@@ -56,6 +56,13 @@ CASES = {
     "approvals:approve": ("POST", "/requests/999/approve/", "approve_delete", 404),
     "approvals:reject": ("POST", "/requests/999/reject/", "approve_delete", 404),
     "approvals:retry": ("POST", "/requests/999/retry/", "approve_delete", 404),
+    "approvals:snapshot": ("GET", "/requests/snapshots/999/", "approve_delete", 404),
+    "approvals:recreate": (
+        "POST",
+        "/requests/snapshots/999/recreate/",
+        "approve_delete+create_client",
+        404,
+    ),
     "access:login": ("GET", "/accounts/login/", "public", 200, 302),
     "access:logout": ("POST", "/accounts/logout/", "public", 302),
     "access:password_change": ("GET", "/accounts/password/", "signed-in", 200),

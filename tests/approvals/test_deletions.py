@@ -4,46 +4,21 @@ once, on two threads), a rejected or expired request sends none, a failed DELETE
 retried, never twice at once; every step is an audit entry."""
 
 import os
-import secrets
 import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 
 from dashboard.approvals import deletions
 from dashboard.approvals.models import Request, Status
 from dashboard.audit.models import Action, AuditEntry, Outcome
-from tests.clients.test_edit_views import create_in_sandbox
 from tests.conftest import make_user, signed_in_client
 
 ROOT = Path(__file__).resolve().parents[2]
 REASON = "Duplicate of CL-000017, opened by mistake"
-
-
-@pytest.fixture(autouse=True)
-def four_eyes(settings):
-    settings.FOUR_EYES_DELETE = True
-
-
-@pytest.fixture
-def checker(db):
-    return make_user("chidi", "Manager")
-
-
-@pytest.fixture
-def checker_client(checker):
-    return signed_in_client(checker)
-
-
-@pytest.fixture
-def client_in_sandbox(sandbox):
-    made = create_in_sandbox(sandbox, f"four-eyes-{secrets.token_hex(4)}")
-    sandbox.forget_received()
-    return made
 
 
 def deletes(sandbox) -> list[dict]:

@@ -57,20 +57,28 @@ def test_the_next_thread_gets_the_session_a_finished_thread_left():
     assert on_a_thread(transport.session) is first
 
 
-def test_threads_at_work_at_once_never_share_a_session():
-    both_have_one = threading.Barrier(2)
+def sessions_held_at_once(count: int) -> list:
+    """The sessions of `count` threads that each hold theirs until all have one, then end."""
+    all_have_one = threading.Barrier(count)
 
     def hold():
         mine = transport.session()
-        both_have_one.wait(timeout=10)
+        all_have_one.wait(timeout=10)
         return mine
 
     found = []
-    threads = [threading.Thread(target=lambda: found.append(on_a_thread(hold))) for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: found.append(on_a_thread(hold))) for _ in range(count)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return found
+
+
+def test_threads_at_work_at_once_never_share_a_session():
+    found = sessions_held_at_once(2)
     assert len(found) == 2 and found[0] is not found[1]
 
 
@@ -84,19 +92,7 @@ def test_sessions_of_older_settings_are_not_handed_on(settings, closed):
 
 def test_at_most_a_few_sessions_wait(monkeypatch, closed):
     monkeypatch.setattr(transport, "IDLE_SESSIONS", 2)
-    started = threading.Barrier(3)
-
-    def hold():
-        mine = transport.session()
-        started.wait(timeout=10)
-        return mine
-
-    found = []
-    threads = [threading.Thread(target=lambda: found.append(on_a_thread(hold))) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    found = sessions_held_at_once(3)
     assert len(transport._idle) == 2
     assert len(closed) == 1 and closed[0] in found
     assert {id(session) for _, session in transport._idle} | {id(closed[0])} == {

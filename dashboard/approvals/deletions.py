@@ -86,23 +86,16 @@ def request_deletion(
 def approve(request: HttpRequest, pk: int, *, comment: str) -> Request:
     """Approve another person's pending request and carry it out: one DELETE."""
     asked = _own_check(request, pk, Action.DELETE_SELF_APPROVAL)
-    expire_stale(request)
     now = timezone.now()
-    claimed = (
-        Request.objects.filter(pk=pk, status=Status.PENDING, expires_at__gt=now)
-        .exclude(requested_by=request.user)
-        .update(
-            status=Status.APPROVED,
-            decided_by=request.user,
-            decided_by_name=request.user.get_username(),
-            decided_at=now,
-            comment=comment,
-            executing_since=now,
-            attempts=F("attempts") + 1,
-        )
+    decide(
+        request,
+        asked,
+        Status.APPROVED,
+        comment=comment,
+        now=now,
+        executing_since=now,
+        attempts=F("attempts") + 1,
     )
-    if not claimed:
-        raise _not_open(asked)
     record(
         request,
         Action.DELETE_APPROVED,
@@ -110,27 +103,12 @@ def approve(request: HttpRequest, pk: int, *, comment: str) -> Request:
         client_ref=asked.client_ref,
         details={"request": pk, "comment": comment, "requested_by": asked.requested_by_name},
     )
-    pending_changed()
     return execute(request, pk)
 
 
 def reject(request: HttpRequest, pk: int, *, comment: str) -> Request:
     asked = _own_check(request, pk, Action.DELETE_REJECTED)
-    expire_stale(request)
-    now = timezone.now()
-    claimed = (
-        Request.objects.filter(pk=pk, status=Status.PENDING, expires_at__gt=now)
-        .exclude(requested_by=request.user)
-        .update(
-            status=Status.REJECTED,
-            decided_by=request.user,
-            decided_by_name=request.user.get_username(),
-            decided_at=now,
-            comment=comment,
-        )
-    )
-    if not claimed:
-        raise _not_open(asked)
+    decide(request, asked, Status.REJECTED, comment=comment, now=timezone.now())
     record(
         request,
         Action.DELETE_REJECTED,
@@ -138,8 +116,33 @@ def reject(request: HttpRequest, pk: int, *, comment: str) -> Request:
         client_ref=asked.client_ref,
         details={"request": pk, "comment": comment, "requested_by": asked.requested_by_name},
     )
-    pending_changed()
     return Request.objects.get(pk=pk)
+
+
+def decide(
+    request: HttpRequest, asked: Request, status: Status, *, comment: str, now, **fields
+) -> None:
+    """Move a pending request (of any kind) to `status` for the deciding user: one
+    conditional UPDATE, never the requester's own, never once it is decided or expired;
+    `fields` are set with it. Raises Refused, saying why, when it changed nothing."""
+    expire_stale(request)
+    claimed = (
+        Request.objects.filter(
+            pk=asked.pk, kind=asked.kind, status=Status.PENDING, expires_at__gt=now
+        )
+        .exclude(requested_by=request.user)
+        .update(
+            status=status,
+            decided_by=request.user,
+            decided_by_name=request.user.get_username(),
+            decided_at=now,
+            comment=comment,
+            **fields,
+        )
+    )
+    if not claimed:
+        raise _not_open(asked)
+    pending_changed()
 
 
 def retry(request: HttpRequest, pk: int) -> Request:
@@ -257,27 +260,40 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-def _own_check(request: HttpRequest, pk: int, action: Action) -> Request:
-    asked = Request.objects.filter(pk=pk).first()
+def _own_check(
+    request: HttpRequest,
+    pk: int,
+    action: Action,
+    *,
+    kind: Kind = Kind.DELETE_CLIENT,
+    refused_as: Action = Action.DELETE_SELF_APPROVAL,
+) -> Request:
+    """The request of this kind, unless the user asked for it: then the attempt is an audit
+    entry (`refused_as`, a failure) and a 403. A request of another kind is not found, so
+    an export's id cannot reach a deletion's steps, nor the other way round."""
+    asked = Request.objects.filter(pk=pk, kind=kind).first()
     if asked is None:
         raise Refused("There is no such request.", 404)
     if asked.requested_by_id == request.user.pk:
         record(
             request,
-            Action.DELETE_SELF_APPROVAL,
+            refused_as,
             client_id=asked.client_id,
             client_ref=asked.client_ref,
             error=PermissionError("A request cannot be decided by the person who made it."),
             details={"request": pk, "tried": str(action.label)},
         )
-        raise Refused("You asked for this deletion: another Manager decides it.", 403)
+        what = "deletion" if kind == Kind.DELETE_CLIENT else "export"
+        raise Refused(f"You asked for this {what}: another Manager decides it.", 403)
     return asked
 
 
 def _not_open(asked: Request, *, retrying: bool = False) -> Refused:
     asked.refresh_from_db()
-    if asked.status == Status.PENDING and asked.expires_at <= timezone.now():
-        return Refused("This request has expired: ask again if the client must go.")
+    if asked.status == Status.EXPIRED or (
+        asked.status == Status.PENDING and asked.expires_at <= timezone.now()
+    ):
+        return Refused("This request has expired: the requester may ask again.")
     if retrying and asked.status == Status.APPROVED:
         return Refused("The deletion is being sent right now: wait for its outcome.")
     by = f" by {asked.decided_by_name}" if asked.decided_by_name else ""
@@ -285,23 +301,29 @@ def _not_open(asked: Request, *, retrying: bool = False) -> Refused:
 
 
 def expire_stale(request: HttpRequest | None = None) -> int:
-    """Mark pending requests past their time as expired, each with its audit entry."""
+    """Mark pending requests past their time as expired, each with its audit entry, and
+    approved exports whose download window has passed."""
     now = timezone.now()
     expired = 0
     stale = Request.objects.filter(status=Status.PENDING, expires_at__lte=now)
-    for asked in stale.only("pk", "client_id", "client_ref", "requested_by_name"):
+    for asked in stale.only("pk", "kind", "client_id", "client_ref", "requested_by_name"):
         if Request.objects.filter(pk=asked.pk, status=Status.PENDING).update(
             status=Status.EXPIRED
         ):
             expired += 1
             record(
                 None,
-                Action.DELETE_EXPIRED,
+                Action.DELETE_EXPIRED
+                if asked.kind == Kind.DELETE_CLIENT
+                else Action.EXPORT_EXPIRED,
                 client_id=asked.client_id,
                 client_ref=asked.client_ref,
                 details={"request": asked.pk, "requested_by": asked.requested_by_name},
                 username="",
             )
+    Request.objects.filter(
+        kind=Kind.EXPORT_BOOK, status=Status.APPROVED, download_until__lte=now
+    ).update(status=Status.EXPIRED)
     if expired:
         pending_changed()
     return expired

@@ -1,7 +1,11 @@
 """Four-eyes requests: asking for a client's deletion, the Requests page, approving,
 rejecting and retrying. The steps themselves are in deletions.py."""
 
+from datetime import date, datetime
+from urllib.parse import urlencode
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -11,10 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 from dashboard import api
 from dashboard.access.guards import may, requires
 from dashboard.audit.readable import FIELD_LABELS, label_of, readable
+from dashboard.clients.browse import SEARCH_MAX_LENGTH
 from dashboard.clients.lookups import client_id_for
+from dashboard.clients.templatetags.formatting import day
 from dashboard.regions import HtmxHttpRequest, api_problem, error_page, navigate, render_page
 
-from . import deletions, snapshots
+from . import deletions, exports, snapshots
 from .models import OPEN_STATUSES, Request, Status
 
 RECENT = 50  # decided requests shown under the open ones
@@ -125,10 +131,7 @@ def _decide(request: HtmxHttpRequest, pk: int, step) -> HttpResponse:
     try:
         done = step(request, pk, comment=comment)
     except deletions.Refused as refused:
-        titles = {403: "Not yours to decide", 404: "No such request"}
-        return error_page(
-            request, refused.status, titles.get(refused.status, "Already decided"), refused.message
-        )
+        return _refused_page(request, refused)
     if done.status == Status.EXECUTED:
         messages.success(request, f"Deleted {done.client_ref}, as {done.requested_by_name} asked.")
     elif done.status == Status.FAILED:
@@ -144,6 +147,13 @@ def _decide(request: HtmxHttpRequest, pk: int, step) -> HttpResponse:
     return navigate(request, reverse("approvals:list"))
 
 
+def _refused_page(request: HtmxHttpRequest, refused: deletions.Refused) -> HttpResponse:
+    titles = {403: "Not yours to decide", 404: "No such request"}
+    return error_page(
+        request, refused.status, titles.get(refused.status, "Already decided"), refused.message
+    )
+
+
 @require_GET
 @requires("approve_delete")
 def snapshot(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -157,9 +167,10 @@ def snapshot(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "entry": entry,
         "snapshot": kept,
         "lines": [
-            (label_of(name, FIELD_LABELS), readable(value))
+            (label_of(name, FIELD_LABELS), _shown(name, value))
             for name, value in snapshots.writable_fields(kept).items()
         ],
+        "created": _moment(kept.get("created_at")),
         "recreated": snapshots.recreated_from(entry),
     }
     return render(request, "approvals/snapshot.html", context)
@@ -178,3 +189,97 @@ def recreate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "deposits were not re-created: the API has no way to.",
     )
     return navigate(request, reverse("clients:detail", args=[made.client_ref]))
+
+
+# --- whole-book exports (FOUR_EYES_EXPORT): approvals/exports.py -----------------------------
+
+
+class ExportRequestForm(forms.Form):
+    reason = forms.CharField(
+        min_length=5,
+        max_length=500,
+        strip=True,
+        error_messages={
+            "required": "Say why the export is needed: the approver reads it.",
+            "min_length": "Say why in a few words (at least 5 characters).",
+        },
+    )
+    q = forms.CharField(max_length=SEARCH_MAX_LENGTH, required=False)
+
+    def clean_q(self) -> str:
+        return " ".join(self.cleaned_data["q"].split())  # as the export reads its term
+
+
+@require_POST
+@requires("export_data")
+def export_request(request: HtmxHttpRequest) -> HttpResponse:
+    """Ask for the export of every client (or a search's results); nothing is read yet."""
+    form = ExportRequestForm(request.POST)
+    if not form.is_valid():
+        return _export_request_form(request, form, status=400)
+    term = form.cleaned_data["q"]
+    if not settings.FOUR_EYES_EXPORT:  # nothing to approve: the export is direct
+        export_url = reverse("clients:export") + (f"?{urlencode({'q': term})}" if term else "")
+        return navigate(request, export_url)
+    try:
+        exports.request_export(request, search_term=term, reason=form.cleaned_data["reason"])
+    except deletions.Refused as refused:
+        return _export_request_form(request, form, problem=refused.message, status=409)
+    messages.success(
+        request,
+        f"Export of {exports.describe(term)} requested: once another Manager approves it, "
+        "download it here, once.",
+    )
+    return navigate(request, reverse("approvals:list"))
+
+
+def _export_request_form(
+    request: HtmxHttpRequest, form: ExportRequestForm, *, problem: str = "", status: int
+) -> HttpResponse:
+    term = form["q"].value() or ""
+    context = {"form": form, "term": term, "covers": exports.describe(term), "problem": problem}
+    return render(request, "approvals/export_request.html", context, status=status)
+
+
+@require_POST
+@requires("approve_export")
+def export_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _decide_export(request, pk, exports.approve)
+
+
+@require_POST
+@requires("approve_export")
+def export_reject(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _decide_export(request, pk, exports.reject)
+
+
+def _decide_export(request: HtmxHttpRequest, pk: int, step) -> HttpResponse:
+    form = CommentForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        done = step(request, pk, comment=comment)
+    except deletions.Refused as refused:
+        return _refused_page(request, refused)
+    messages.info(
+        request,
+        f"Export of {exports.describe(done.search_term)} for {done.requested_by_name}: "
+        f"{done.get_status_display().lower()}.",
+    )
+    return navigate(request, reverse("approvals:list"))
+
+
+def _shown(name: str, value) -> str:
+    """A snapshot's value as the client page shows it (dates in words)."""
+    if name == "dob" and isinstance(value, str):
+        try:
+            return day(date.fromisoformat(value))
+        except ValueError:
+            pass
+    return readable(value)
+
+
+def _moment(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

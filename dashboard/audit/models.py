@@ -17,6 +17,7 @@ class Action(models.TextChoices):
     EXPORT_REQUESTED = "export.requested", "Whole-book export requested"
     EXPORT_APPROVED = "export.approved", "Whole-book export approved"
     EXPORT_REJECTED = "export.rejected", "Whole-book export rejected"
+    EXPORT_EXPIRED = "export.expired", "Whole-book export request expired"
     EXPORT_CLIENTS = "export.clients", "Clients exported"
     EXPORT_LOANS = "export.loans", "Loans exported"
     EXPORT_DEPOSITS = "export.deposits", "Deposits exported"

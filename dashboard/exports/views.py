@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET
 
 from dashboard import api
 from dashboard.access.guards import requires
+from dashboard.approvals import exports as book_exports
+from dashboard.approvals.deletions import Refused
 from dashboard.audit.access_log import client_view_record
 from dashboard.audit.trail import record
 from dashboard.clients.browse import SEARCH_MAX_LENGTH
@@ -29,6 +31,14 @@ from .streaming import FetchPage, csv_stream
 def clients_csv(request: HttpRequest) -> HttpResponse:
     term = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
     filters = {"q": term} if term else {}
+    approved = None
+    if settings.FOUR_EYES_EXPORT:  # another Manager approved this one download: approvals/
+        try:
+            approved = book_exports.download_claim(
+                request, approval=request.GET.get("approval", ""), search_term=term
+            )
+        except Refused as refused:
+            return error_page(request, refused.status, "Export not allowed", refused.message)
 
     if term:  # search is one call, not paginated: its one page is the whole file
         name = f"clients-search-{slugify(term)[:40] or 'terms'}"
@@ -37,9 +47,12 @@ def clients_csv(request: HttpRequest) -> HttpResponse:
         listing = api.clients_listing(per_page=settings.EXPORT_PAGE_SIZE)
         name = "clients"
         first_page, fetch_page = partial(listing.page, 1), listing.page
-    return export(
+    response = export(
         request, "export.clients", name, CLIENT_COLUMNS, first_page, fetch_page, filters=filters
     )
+    if approved is not None and not response.streaming:  # no row was sent: the approval stands
+        book_exports.download_release(approved)
+    return response
 
 
 def search_page(term: str) -> api.Page:

@@ -56,6 +56,10 @@ CASES = {
     "approvals:approve": ("POST", "/requests/999/approve/", "approve_delete", 404),
     "approvals:reject": ("POST", "/requests/999/reject/", "approve_delete", 404),
     "approvals:retry": ("POST", "/requests/999/retry/", "approve_delete", 404),
+    # No reason given: the form comes back (requests are tested in tests/approvals/).
+    "approvals:export_request": ("POST", "/requests/export/", "export_data", 400),
+    "approvals:export_approve": ("POST", "/requests/999/export/approve/", "approve_export", 404),
+    "approvals:export_reject": ("POST", "/requests/999/export/reject/", "approve_export", 404),
     "approvals:snapshot": ("GET", "/requests/snapshots/999/", "approve_delete", 404),
     "approvals:recreate": (
         "POST",

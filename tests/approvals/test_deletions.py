@@ -3,11 +3,7 @@ decide it, a second Manager's approval sends exactly one DELETE (also when two a
 once, on two threads), a rejected or expired request sends none, a failed DELETE can be
 retried, never twice at once; every step is an audit entry."""
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 from django.test import Client
 from django.utils import timezone
@@ -16,8 +12,8 @@ from dashboard.approvals import deletions
 from dashboard.approvals.models import Request, Status
 from dashboard.audit.models import Action, AuditEntry, Outcome
 from tests.conftest import make_user, signed_in_client
+from tests.fresh_database import run_on_a_fresh_database
 
-ROOT = Path(__file__).resolve().parents[2]
 REASON = "Duplicate of CL-000017, opened by mistake"
 
 
@@ -272,32 +268,15 @@ print("outcomes", sorted(outcomes))
 def test_two_managers_approving_at_once_send_one_delete(sandbox, client_in_sandbox, tmp_path):
     # On a real SQLite file in a process of its own (the suite's database is in memory,
     # where locking differs), two threads approve the same request at the same moment.
-    environment = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "API_BASE_URL": sandbox.url,
-        "API_SECRET_KEY": sandbox.api_key,
-    }
-    environment.pop("DJANGO_SETTINGS_MODULE", None)
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=environment, check=True)
     script = RACE.replace("CLIENT_ID", repr(client_in_sandbox["id"])).replace(
         "CLIENT_REF", repr(client_in_sandbox["clientRef"])
     )
     sandbox.set_faults(latency_ms=300, methods="DELETE")  # the winner's DELETE takes a while
     sandbox.forget_received()
-    result = subprocess.run(
-        [*manage, "shell", "-c", script],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
+    output = run_on_a_fresh_database(
+        script, tmp_path, API_BASE_URL=sandbox.url, API_SECRET_KEY=sandbox.api_key
     )
-    assert "outcomes ['executed', 'refused: This request was approved" in result.stdout, (
-        result.stdout + result.stderr
-    )
+    assert "outcomes ['executed', 'refused: This request was approved" in output, output
     assert len(deletes(sandbox)) == 1
 
 

@@ -84,3 +84,34 @@ def test_the_requester_is_told_another_manager_decides(page, manager, sandbox, s
     expect(banner.get_by_role("button", name="Approve and delete")).to_have_count(0)
     no_findings(page)
     screenshot(page, "approvals-own-request")
+
+
+def test_a_deleted_clients_snapshot_and_its_re_create(page, officer, manager, sandbox, screenshot):
+    from dashboard.approvals.models import Request
+    from dashboard.audit.models import Action, AuditEntry
+    from tests.conftest import signed_in_client
+
+    made = create_in_sandbox(sandbox, f"browser-{secrets.token_hex(4)}")
+    officer_http = signed_in_client(officer)
+    officer_http.get(f"/clients/{made['clientRef']}/")
+    officer_http.post(
+        f"/clients/{made['clientRef']}/delete/request/", {"reason": "Opened twice by mistake"}
+    )
+    checker = signed_in_client(make_user("chidi", "Manager"))
+    checker.post(f"/requests/{Request.objects.get().pk}/approve/")
+    deleted = AuditEntry.objects.get(action=Action.CLIENT_DELETE)
+
+    page.sign_in(manager)
+    page.goto(f"/audit/?client_id={made['id']}")
+    page.locator("[data-snapshot-link]").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Kunle Ade")
+    expect(page.locator("main")).to_contain_text("Loans and deposits are not re-created")
+    no_findings(page)
+    screenshot(page, "approvals-snapshot")
+    page.get_by_label("Re-create Kunle Ade as a new client").check()
+    page.get_by_role("button", name="Re-create the client").click()
+    expect(page.locator("#messages")).to_contain_text(f"(was {made['clientRef']})")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Kunle Ade")
+    again = AuditEntry.objects.get(action=Action.CLIENT_RECREATE)
+    assert again.details["snapshot_entry"] == deleted.pk
+    screenshot(page, "approvals-recreated")

@@ -115,3 +115,38 @@ def test_a_deleted_clients_snapshot_and_its_re_create(page, officer, manager, sa
     again = AuditEntry.objects.get(action=Action.CLIENT_RECREATE)
     assert again.details["snapshot_entry"] == deleted.pk
     screenshot(page, "approvals-recreated")
+
+
+def test_a_whole_book_export_asked_approved_and_downloaded_once(
+    page, manager, sandbox, screenshot, settings
+):
+    settings.FOUR_EYES_EXPORT = True
+    checker = make_user("chidi", "Manager")
+    page.sign_in(manager)
+    page.goto("/clients/?q=okafor")
+    page.get_by_text("Request export of the").click()
+    page.get_by_label("Why is the export needed?").fill("Branch audit of the Okafor accounts")
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.locator("#messages")).to_contain_text("requested: once another Manager approves")
+    no_findings(page)
+    screenshot(page, "approvals-export-requested")
+
+    page.context.clear_cookies()
+    page.sign_in(checker)
+    page.goto("/requests/")
+    row = page.locator("tr[data-status=pending]")
+    expect(row).to_contain_text("Branch audit of the Okafor accounts")
+    no_findings(page)
+    screenshot(page, "approvals-export-to-approve")
+    row.get_by_role("button", name="Approve").click()
+
+    page.context.clear_cookies()
+    page.sign_in(manager)
+    page.goto("/requests/")
+    download = page.locator("[data-export-download]")
+    expect(download).to_contain_text("Download (once, until")
+    no_findings(page)
+    screenshot(page, "approvals-export-download")
+    with page.expect_download() as started:
+        download.click()
+    assert started.value.suggested_filename.endswith(".csv")

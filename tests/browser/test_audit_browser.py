@@ -172,4 +172,8 @@ def test_the_client_pages_history_is_its_own_by_id(page, manager, screenshot):
     screenshot(page, "client-history-by-id", full_page=True)
     page.get_by_role("link", name="All entries").click()
     expect(page.locator("[data-client-filter]")).to_contain_text("Client CL-000017")
-    expect(page.locator("#audit-entries tbody tr")).to_have_count(1)
+    # The update, and this visit itself (the read-access log: audit/access_log.py).
+    rows = page.locator("#audit-entries tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="Client viewed")).to_have_count(1)
+    expect(rows.filter(has_text="Client updated")).to_have_count(1)

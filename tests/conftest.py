@@ -34,6 +34,27 @@ def pytest_configure(config: pytest.Config) -> None:
     logging.getLogger().addHandler(LeakLog())
 
 
+# Modules with a `background` run (tests/test_dependency_floors.py: a pip install and a
+# pytest of their own, mostly waiting): started once their tests are known to run, so
+# they run beside the rest of the suite; their tests wait for the result.
+_backgrounds: list = []
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return
+    modules = {item.module: None for item in session.items if isinstance(item, pytest.Function)}
+    for module in modules:
+        if hasattr(module, "background"):
+            module.background.start()
+            _backgrounds.append(module.background)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for background in _backgrounds:
+        background.stop()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache

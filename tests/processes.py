@@ -1,13 +1,16 @@
 """Starting and stopping the sandbox API as a real process, for tests and benchmarks."""
 
+import atexit
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -138,9 +141,12 @@ class DashboardProcess:
     process: subprocess.Popen
     env: dict
     access_log: Path | None = None
+    # Closed before stopping: gunicorn lets a kept-alive connection linger for 2 s.
+    sessions: list[requests.Session] = field(default_factory=list, repr=False)
 
     def signed_in(self, username: str, password: str) -> requests.Session:
         session = requests.Session()
+        self.sessions.append(session)
         session.get(f"{self.url}/accounts/login/", timeout=10)
         response = session.post(
             f"{self.url}/accounts/login/",
@@ -161,6 +167,8 @@ class DashboardProcess:
         return int(children.read_text().split()[0])
 
     def stop(self) -> None:
+        for session in self.sessions:
+            session.close()
         stop(self.process)
 
 
@@ -180,10 +188,11 @@ def start_dashboard(
     `staff` (username -> role), and serve with gunicorn and its configuration
     (dashboard/gunicorn_conf.py): one worker of `threads` threads unless `env` says
     otherwise. Another instance on the same database and `folder` passes prepare=False:
-    migrations and staff are made once. `log_path`: the dashboard's own log lines (its
-    stderr) go to that file, for a test to read, instead of the suite's output.
-    `access_log`: gunicorn's access log on (off by default, as in production), written to
-    the process's `access_log` file."""
+    migrations and staff are made once. What the commands make for a fresh SQLite
+    database is made once per process and copied (_prepare). `log_path`: the dashboard's
+    own log lines (its stderr) go to that file, for a test to read, instead of the
+    suite's output. `access_log`: gunicorn's access log on (off by default, as in
+    production), written to the process's `access_log` file."""
     port = free_port()
     environment = {
         **os.environ,
@@ -202,31 +211,8 @@ def start_dashboard(
         **(env or {}),
     }
     environment.pop("DJANGO_SETTINGS_MODULE", None)
-    manage = [sys.executable, "manage.py"]
     if prepare:
-        subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=environment, check=True)
-        subprocess.run(
-            [*manage, "collectstatic", "--noinput", "-v", "0"],
-            cwd=ROOT,
-            env=environment,
-            check=True,
-        )
-        for username, role in staff.items():
-            subprocess.run(
-                [
-                    *manage,
-                    "createstaff",
-                    username,
-                    "--role",
-                    role,
-                    "--password-env",
-                    "STAFF_PASSWORD",
-                ],
-                cwd=ROOT,
-                env=environment,
-                check=True,
-                capture_output=True,
-            )
+        _prepare(folder, environment, staff, own=env or {})
     access_log_path = folder / f"access-{port}.log"
     log_file = log_path.open("ab") if log_path else None
     process = subprocess.Popen(
@@ -264,6 +250,136 @@ def start_dashboard(
         except (requests.ConnectionError, requests.Timeout):  # not listening, or still busy
             if process.poll() is not None:
                 raise RuntimeError("gunicorn exited") from None
-            time.sleep(0.2)
+            time.sleep(0.05)
     stop(process)
     raise RuntimeError("the dashboard did not start in time")
+
+
+# --- what `prepare` makes, made once per process -----------------------------------------
+#
+# Every fresh SQLite deployment gets the same migrated database, the same collected static
+# files and, for the same staff, the same accounts. Each takes a Django start-up (about
+# 2 s, a production password hash for each account), so the first deployment runs the
+# README's commands into a folder of this process's and later ones copy the result.
+
+_made: dict[object, Path] = {}
+_made_lock = threading.Lock()
+_made_folder: Path | None = None
+
+
+def _manage(*arguments: str, environment: dict) -> tuple[subprocess.Popen, Any]:
+    """Start `manage.py arguments`; its output goes to a file, not a pipe: two commands
+    run at once, and a pipe nobody reads could block one."""
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _finish)
+    command = subprocess.Popen(
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env=environment,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    return command, output
+
+
+def _finish(*commands: tuple[subprocess.Popen, Any]) -> None:
+    """Wait for each command; a failure raises with its output (as check=True would)."""
+    for command, output in commands:
+        command.wait()
+        output.seek(0)
+        printed = output.read().decode(errors="replace")
+        output.close()
+        if command.returncode:
+            raise subprocess.CalledProcessError(command.returncode, command.args, printed)
+
+
+def _create_staff(staff: dict[str, str], environment: dict) -> None:
+    # Side by side: each is mostly Django's start-up and a password hash; the database
+    # queues their writes (SQLite's IMMEDIATE transactions wait for the lock).
+    _finish(
+        *(
+            _manage(
+                "createstaff",
+                username,
+                "--role",
+                role,
+                "--password-env",
+                "STAFF_PASSWORD",
+                environment=environment,
+            )
+            for username, role in staff.items()
+        )
+    )
+
+
+def _cache_folder() -> Path:
+    global _made_folder
+    if _made_folder is None:
+        _made_folder = Path(tempfile.mkdtemp(prefix="dashboard-prepared-"))
+        atexit.register(shutil.rmtree, _made_folder, ignore_errors=True)
+    return _made_folder
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    # The commands exited, so SQLite checkpointed its WAL; copy one that is left all the same.
+    for suffix in ("", "-wal"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+
+
+def _copy_static(source: Path, target: Path) -> None:
+    def link(source: str, target: str) -> None:
+        try:
+            os.link(source, target)  # whitenoise only reads them
+        except OSError:
+            shutil.copy2(source, target)
+
+    shutil.copytree(source, target, copy_function=link, dirs_exist_ok=True)
+
+
+def _prepare(folder: Path, environment: dict, staff: dict[str, str], own: dict) -> None:
+    """migrate, collectstatic and createstaff for `folder`, copied when made before. Only
+    what start_dashboard puts in `folder` is copied: an `env` naming its own DATABASE_URL
+    or STATIC_ROOT gets the commands run for it."""
+    cache = _cache_folder()
+    static, migrated = cache / "static", cache / "migrated.sqlite3"
+    with _made_lock:
+        collect = ["collectstatic", "--noinput", "-v", "0"]
+        commands = []
+        if "STATIC_ROOT" in own:
+            commands.append(_manage(*collect, environment=environment))
+        elif "static" not in _made:
+            into = {"STATIC_ROOT": str(static)}
+            commands.append(_manage(*collect, environment={**environment, **into}))
+        if "DATABASE_URL" in own:
+            commands.append(_manage("migrate", "-v", "0", environment=environment))
+        elif "migrated" not in _made:
+            into = {"DATABASE_URL": f"sqlite:///{migrated}"}
+            commands.append(_manage("migrate", "-v", "0", environment={**environment, **into}))
+        _finish(*commands)  # side by side: neither needs the other
+        if "STATIC_ROOT" not in own:
+            _made["static"] = static
+            _copy_static(static, folder / "static")
+        if "DATABASE_URL" in own:
+            _create_staff(staff, environment)
+            return
+        _made["migrated"] = migrated
+        key = ("staff", *sorted(staff.items()))
+        if key not in _made:
+            with_staff = cache / f"staff-{len(_made)}.sqlite3"
+            _copy_database(migrated, with_staff)
+            _create_staff(staff, {**environment, "DATABASE_URL": f"sqlite:///{with_staff}"})
+            _made[key] = with_staff
+        with_staff = _made[key]
+    _copy_database(with_staff, folder / "dashboard.sqlite3")
+
+
+def migrated_database(target: Path, environment: dict) -> None:
+    """What `manage.py migrate` makes of a new SQLite file, at `target`: made once per
+    process (run with `environment`, its DATABASE_URL aside) and copied."""
+    migrated = _cache_folder() / "migrated.sqlite3"
+    with _made_lock:
+        if "migrated" not in _made:
+            into = {"DATABASE_URL": f"sqlite:///{migrated}"}
+            _finish(_manage("migrate", "-v", "0", environment={**environment, **into}))
+            _made["migrated"] = migrated
+    _copy_database(migrated, target)

@@ -1,11 +1,19 @@
 """The lowest versions of requests and urllib3 that pyproject.toml allows really work:
 the service module's tests pass on exactly them (installed from PyPI into a folder of
-their own, put first on the path of a fresh pytest)."""
+their own, put first on the path of a fresh pytest).
+
+Installing and running those tests takes about 20 s, mostly spent waiting (on PyPI, on
+the tests' own timeouts): tests/conftest.py starts `background` as soon as the test is
+collected, so it runs beside the rest of the suite, and the test waits for its result.
+"""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import tomllib
 from pathlib import Path
 
@@ -33,29 +41,90 @@ def declared_floor(name: str) -> str:
     raise AssertionError(f"pyproject.toml declares no floor for {name}")
 
 
+class FloorsRun:
+    """pip install of the floors, then tests/api on them, on a thread of its own."""
+
+    def __init__(self) -> None:
+        self.floors: dict[str, str] = {}
+        self.target: Path | None = None
+        self.result: subprocess.CompletedProcess | None = None
+        self.problem: BaseException | None = None
+        self._folder: Path | None = None
+        self._running: subprocess.Popen | None = None
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+
+    def wait(self) -> subprocess.CompletedProcess:
+        self.start()  # when nothing started it (a run of this file alone, say)
+        assert self._thread is not None
+        self._thread.join()
+        if self.problem is not None:
+            raise self.problem
+        assert self.result is not None
+        return self.result
+
+    def stop(self) -> None:
+        """End a run the suite no longer waits for (interrupted, or failed with -x)."""
+        self._stopping = True
+        if self._running is not None and self._running.poll() is None:
+            self._running.kill()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    def _command(self, command: list[str], *, timeout: float, **options):
+        if self._stopping:
+            raise RuntimeError("stopped")
+        self._running = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **options
+        )
+        try:
+            stdout, stderr = self._running.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._running.kill()
+            self._running.communicate()
+            raise
+        return subprocess.CompletedProcess(command, self._running.returncode, stdout, stderr)
+
+    def _run(self) -> None:
+        try:
+            self.floors = {name: declared_floor(name) for name in ("requests", "urllib3")}
+            self._folder = Path(tempfile.mkdtemp(prefix="dependency-floors-"))
+            self.target = self._folder / "floors"
+            install = self._command(
+                [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target"]
+                + [str(self.target)]
+                + [f"{name}=={version}" for name, version in self.floors.items()],
+                timeout=120,
+            )
+            if install.returncode:
+                raise subprocess.CalledProcessError(
+                    install.returncode, install.args, install.stdout, install.stderr
+                )
+            environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
+                str(self.target), os.environ.get("PYTHONPATH")
+            ]))}  # fmt: skip
+            environment.pop("DJANGO_SETTINGS_MODULE", None)  # pyproject.toml's, as for any run
+            self.result = self._command(
+                [sys.executable, "-c", RUN_API_TESTS], cwd=ROOT, env=environment, timeout=300
+            )
+        except BaseException as problem:
+            self.problem = problem
+
+
+background = FloorsRun()
+
+
 @pytest.mark.slow
-def test_the_service_module_passes_its_tests_on_the_lowest_declared_versions(tmp_path):
-    floors = {name: declared_floor(name) for name in ("requests", "urllib3")}
-    target = tmp_path / "floors"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target)]
-        + [f"{name}=={version}" for name, version in floors.items()],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
-        str(target), os.environ.get("PYTHONPATH")
-    ]))}  # fmt: skip
-    environment.pop("DJANGO_SETTINGS_MODULE", None)  # pyproject.toml's, as for any run
-    result = subprocess.run(
-        [sys.executable, "-c", RUN_API_TESTS],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def test_the_service_module_passes_its_tests_on_the_lowest_declared_versions():
+    result = background.wait()
+    floors, target = background.floors, background.target
     imported = re.search(r"^IMPORTED (\S+) (\S+) (\S+) (\S+)$", result.stdout, re.MULTILINE)
     assert imported, result.stdout[-3000:] + result.stderr[-3000:]
     requests_version, requests_file, urllib3_version, urllib3_file = imported.groups()

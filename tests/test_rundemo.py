@@ -11,7 +11,7 @@ from pathlib import Path
 import requests
 
 from dashboard.sandbox.seed import PORTFOLIO_CLIENTS
-from tests.processes import free_port
+from tests.processes import free_port, migrated_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,17 @@ def wait_for(url: str, seconds: float = 60) -> requests.Response:
         except requests.ConnectionError:
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.3)
+            time.sleep(0.05)
+
+
+def closed_within(seconds: float, *ports: int) -> bool:
+    """Whether nothing listens on `ports` any more, waiting `seconds` at most for it."""
+    deadline = time.monotonic() + seconds
+    while any(listening(port) for port in ports):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_rundemo_serves_both_and_ctrl_c_stops_both(tmp_path):
@@ -44,9 +54,7 @@ def test_rundemo_serves_both_and_ctrl_c_stops_both(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'dashboard.sqlite3'}",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
+    migrated_database(tmp_path / "dashboard.sqlite3", env)  # `make run` migrates first
     demo = subprocess.Popen(
         [sys.executable, "manage.py", "rundemo", "--addr", f"127.0.0.1:{web_port}"],
         cwd=ROOT,
@@ -80,8 +88,7 @@ def test_rundemo_serves_both_and_ctrl_c_stops_both(tmp_path):
         assert "user viewer   password demo-viewer" in output  # the demo staff, printed
         assert "user manager  password demo-manager" in output
         assert "user checker  password demo-checker" in output  # the second Manager
-        time.sleep(0.5)
-        assert not listening(api_port) and not listening(web_port)
+        assert closed_within(5, api_port, web_port)  # no child left behind to keep a port
     finally:
         if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGKILL)

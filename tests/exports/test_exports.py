@@ -11,7 +11,7 @@ import requests
 from dashboard.audit.models import AuditEntry
 from dashboard.exports.streaming import ExportAborted
 from dashboard.sandbox.seed import make_client
-from tests.processes import start_dashboard
+from tests.processes import DashboardProcess, start_dashboard
 
 REF = "CL-000017"
 
@@ -199,23 +199,28 @@ def test_a_failure_mid_stream_aborts_and_is_audited(manager_client, sandbox):
     assert (entry.outcome, entry.api_status, entry.details["rows"]) == ("failure", 503, 200)
 
 
-def test_a_mid_stream_failure_over_real_http_is_a_failed_download(sandbox, tmp_path):
+@pytest.fixture(scope="module")
+def production(sandbox_process, tmp_path_factory) -> DashboardProcess:
+    """DEBUG off, gunicorn, collected static files, for this module's tests over real HTTP;
+    no back-off between retries, so a failing page fails at once."""
     dashboard = start_dashboard(
-        tmp_path,
-        api_url=sandbox.url,
-        api_key=sandbox.api_key,
+        tmp_path_factory.mktemp("production"),
+        api_url=sandbox_process.url,
+        api_key=sandbox_process.api_key,
         staff={"boss": "Manager"},
         env={"API_BACKOFF": "0"},
     )
-    try:
-        session = dashboard.signed_in("boss", "a-long-test-password")
-        sandbox.set_faults(error_rate=1, min_page=3, path_prefix="/v1/clients")
-        response = session.get(f"{dashboard.url}/clients/export.csv", stream=True, timeout=30)
-        assert response.status_code == 200
-        with pytest.raises(requests.exceptions.ChunkedEncodingError):
-            b"".join(response.iter_content(8192))  # the transfer ends abnormally
-    finally:
-        dashboard.stop()
+    yield dashboard
+    dashboard.stop()
+
+
+def test_a_mid_stream_failure_over_real_http_is_a_failed_download(production, sandbox):
+    session = production.signed_in("boss", "a-long-test-password")
+    sandbox.set_faults(error_rate=1, min_page=3, path_prefix="/v1/clients")
+    response = session.get(f"{production.url}/clients/export.csv", stream=True, timeout=30)
+    assert response.status_code == 200
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        b"".join(response.iter_content(8192))  # the transfer ends abnormally
 
 
 @pytest.mark.parametrize("fixture", ["viewer_client", "officer_client"])
@@ -237,20 +242,14 @@ def test_export_links_are_shown_to_managers_only(manager_client, officer_client,
     assert ".csv" not in officer_client.get(f"/clients/{REF}/").content.decode()
 
 
-def test_production_serving_works_end_to_end(sandbox, tmp_path):
+def test_production_serving_works_end_to_end(production, sandbox):
     """DEBUG off, gunicorn, collected static files: the page, its CSS and an export."""
-    dashboard = start_dashboard(
-        tmp_path, api_url=sandbox.url, api_key=sandbox.api_key, staff={"boss": "Manager"}
-    )
-    try:
-        session = dashboard.signed_in("boss", "a-long-test-password")
-        page = session.get(f"{dashboard.url}/clients/", timeout=10)
-        assert page.status_code == 200 and "CL-00" in page.text
-        stylesheet = re.search(r'href="(/static/css/dashboard\.[0-9a-f]+\.css)"', page.text)
-        assert stylesheet, "static URLs carry a content hash"
-        css = session.get(dashboard.url + stylesheet.group(1), timeout=10)
-        assert css.status_code == 200 and "max-age" in css.headers["Cache-Control"]
-        export = session.get(f"{dashboard.url}/clients/export.csv?q=okafor", timeout=30)
-        assert export.status_code == 200 and export.text.startswith("\ufeffclient_ref")
-    finally:
-        dashboard.stop()
+    session = production.signed_in("boss", "a-long-test-password")
+    page = session.get(f"{production.url}/clients/", timeout=10)
+    assert page.status_code == 200 and "CL-00" in page.text
+    stylesheet = re.search(r'href="(/static/css/dashboard\.[0-9a-f]+\.css)"', page.text)
+    assert stylesheet, "static URLs carry a content hash"
+    css = session.get(production.url + stylesheet.group(1), timeout=10)
+    assert css.status_code == 200 and "max-age" in css.headers["Cache-Control"]
+    export = session.get(f"{production.url}/clients/export.csv?q=okafor", timeout=30)
+    assert export.status_code == 200 and export.text.startswith("\ufeffclient_ref")

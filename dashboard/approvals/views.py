@@ -26,16 +26,24 @@ from .models import OPEN_STATUSES, Request, Status
 RECENT = 50  # decided requests shown under the open ones
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
+def reason_field(when_missing: str, **options) -> forms.CharField:
+    """Why a request is made: what the approver reads, 5 to 500 characters."""
+    return forms.CharField(
         min_length=5,
         max_length=500,
         strip=True,
-        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
-            "required": "Say why the client should be deleted: the approver reads it.",
+            "required": when_missing,
             "min_length": "Say why in a few words (at least 5 characters).",
         },
+        **options,
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = reason_field(
+        "Say why the client should be deleted: the approver reads it.",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     client_name = forms.CharField(max_length=300, required=False)
 
@@ -126,10 +134,8 @@ def retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _decide(request: HtmxHttpRequest, pk: int, step) -> HttpResponse:
-    form = CommentForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
-        done = step(request, pk, comment=comment)
+        done = step(request, pk, comment=_comment(request))
     except deletions.Refused as refused:
         return _refused_page(request, refused)
     if done.status == Status.EXECUTED:
@@ -145,6 +151,11 @@ def _decide(request: HtmxHttpRequest, pk: int, step) -> HttpResponse:
             request, f"Request to delete {done.client_ref}: {done.get_status_display()}."
         )
     return navigate(request, reverse("approvals:list"))
+
+
+def _comment(request: HtmxHttpRequest) -> str:
+    form = CommentForm(request.POST)
+    return form.cleaned_data["comment"] if form.is_valid() else ""
 
 
 def _refused_page(request: HtmxHttpRequest, refused: deletions.Refused) -> HttpResponse:
@@ -195,15 +206,7 @@ def recreate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 class ExportRequestForm(forms.Form):
-    reason = forms.CharField(
-        min_length=5,
-        max_length=500,
-        strip=True,
-        error_messages={
-            "required": "Say why the export is needed: the approver reads it.",
-            "min_length": "Say why in a few words (at least 5 characters).",
-        },
-    )
+    reason = reason_field("Say why the export is needed: the approver reads it.")
     q = forms.CharField(max_length=SEARCH_MAX_LENGTH, required=False)
 
     def clean_q(self) -> str:
@@ -254,10 +257,8 @@ def export_reject(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _decide_export(request: HtmxHttpRequest, pk: int, step) -> HttpResponse:
-    form = CommentForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
-        done = step(request, pk, comment=comment)
+        done = step(request, pk, comment=_comment(request))
     except deletions.Refused as refused:
         return _refused_page(request, refused)
     messages.info(

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: run test bench lint format browser clean
+.PHONY: run test bench bench-instructions lint format browser clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed: set PYTHON=python3.x")'
@@ -48,6 +48,12 @@ bench: $(VENV)/.installed-test
 	$(PY) -m tests.bench.export_bench
 	$(PY) -m tests.bench.pages_bench
 	$(PY) -m tests.bench.summary_bench
+
+# Instructions per list page under valgrind (Debian's `valgrind`): the same on every run,
+# where timings on a shared machine are not, for comparing two commits. About 4 minutes.
+bench-instructions: $(VENV)/.installed-test
+	@mkdir -p var
+	$(PY) -m tests.bench.instructions
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -178,8 +178,13 @@ TEMPLATES = [
                 "dashboard.approvals.context.requests",
             ],
             # {% partialdef %} everywhere without a {% load %} in each template, and
-            # {% url %} with its reversals remembered (dashboard/template_urls.py).
-            "builtins": ["template_partials.templatetags.partials", "dashboard.template_urls"],
+            # {% url %} with its reversals remembered (dashboard/template_urls.py), and
+            # {% extends %} with the root template's blocks found once (template_blocks.py).
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "dashboard.template_urls",
+                "dashboard.template_blocks",
+            ],
         },
     },
 ]

@@ -43,6 +43,12 @@ def remembered_reverse(view_name: str, args: list, kwargs: dict, current_app: st
         return reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
 
 
+def remembered(view_name: str) -> str:
+    """reverse(view_name) of a URL without arguments, remembered as the tag's reversals are
+    (for the code that asks on every request)."""
+    return remembered_reverse(view_name, [], {}, None)
+
+
 class RememberedURLNode(URLNode):
     def render(self, context):  # Django's URLNode.render, but for the remembered reverse
         args = [arg.resolve(context) for arg in self.args]

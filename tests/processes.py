@@ -172,6 +172,36 @@ class DashboardProcess:
         stop(self.process)
 
 
+def deployment_environment(
+    folder: Path, *, api_url: str, api_key: str, threads: int = 8, env: dict | None = None
+) -> dict:
+    """The environment of a deployment in `folder` as start_dashboard serves it (DEBUG
+    off, SQLite and static files in `folder`), `env` on top."""
+    environment = {
+        **os.environ,
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": str(threads),
+        "DEBUG": "False",
+        "SECRET_KEY": "test-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "DATABASE_URL": f"sqlite:///{folder / 'dashboard.sqlite3'}",
+        "API_BASE_URL": api_url,
+        "API_SECRET_KEY": api_key,
+        "STAFF_PASSWORD": "a-long-test-password",
+        "STATIC_ROOT": str(folder / "static"),
+        **(env or {}),
+    }
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    return environment
+
+
+def prepare_deployment(folder: Path, environment: dict, staff: dict[str, str]) -> None:
+    """What start_dashboard runs before serving: migrate, collectstatic, createstaff."""
+    _prepare(folder, environment, staff, own={})
+
+
 def start_dashboard(
     folder: Path,
     *,
@@ -194,23 +224,9 @@ def start_dashboard(
     suite's output. `access_log`: gunicorn's access log on (off by default, as in
     production), written to the process's `access_log` file."""
     port = free_port()
-    environment = {
-        **os.environ,
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": str(threads),
-        "DEBUG": "False",
-        "SECRET_KEY": "test-" + "x" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "DATABASE_URL": f"sqlite:///{folder / 'dashboard.sqlite3'}",
-        "API_BASE_URL": api_url,
-        "API_SECRET_KEY": api_key,
-        "STAFF_PASSWORD": "a-long-test-password",
-        "STATIC_ROOT": str(folder / "static"),
-        **(env or {}),
-    }
-    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    environment = deployment_environment(
+        folder, api_url=api_url, api_key=api_key, threads=threads, env=env
+    )
     if prepare:
         _prepare(folder, environment, staff, own=env or {})
     access_log_path = folder / f"access-{port}.log"

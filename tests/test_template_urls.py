@@ -4,7 +4,7 @@ import pytest
 from django.template import Context, Template
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from dashboard.template_urls import RememberedURLNode, _reversed
+from dashboard.template_urls import RememberedURLNode, _reversed, remembered
 
 
 def rendered(source: str, **context) -> str:
@@ -47,3 +47,14 @@ def test_as_var_and_no_match_behave_as_djangos():
     with pytest.raises(NoReverseMatch):
         rendered("{% url 'no:such' %}")
     assert rendered("{% url 'clients:list' as link %}<{{ link }}>") == "</clients/>"
+
+
+@pytest.mark.parametrize("script_prefix", ["/", "/back office/"])
+def test_code_asking_on_every_request_gets_what_reverse_gives(script_prefix):
+    set_script_prefix(script_prefix)
+    try:
+        for _ in range(2):
+            assert remembered("clients:list") == reverse("clients:list")
+            assert remembered("healthz") == reverse("healthz")
+    finally:
+        set_script_prefix("/")

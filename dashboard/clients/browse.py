@@ -33,6 +33,7 @@ from dashboard.regions import (
     vary_on_htmx,
     wants_fragment,
 )
+from dashboard.template_urls import remembered
 
 from . import charts
 from .lookups import client_id_for, remember
@@ -51,7 +52,7 @@ def client_list(request: HtmxHttpRequest) -> HttpResponse:
     term = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
     per_page = remembered_per_page(request, cookie=LIST_PER_PAGE_COOKIE)
     paging = read_paging(request.GET, default_per_page=per_page)
-    path = reverse("clients:list")
+    path = remembered("clients:list")
 
     def link(params: dict) -> str:
         return with_query(path, {"q": term, **params})

@@ -16,6 +16,7 @@ from dashboard.access.guards import requires
 from dashboard.approvals import exports as book_exports
 from dashboard.approvals.deletions import Refused
 from dashboard.audit.access_log import client_view_record
+from dashboard.audit.models import Action
 from dashboard.audit.trail import record
 from dashboard.clients.browse import SEARCH_MAX_LENGTH
 from dashboard.clients.lookups import client_id_for
@@ -48,7 +49,13 @@ def clients_csv(request: HttpRequest) -> HttpResponse:
         name = "clients"
         first_page, fetch_page = partial(listing.page, 1), listing.page
     response = export(
-        request, "export.clients", name, CLIENT_COLUMNS, first_page, fetch_page, filters=filters
+        request,
+        Action.EXPORT_CLIENTS,
+        name,
+        CLIENT_COLUMNS,
+        first_page,
+        fetch_page,
+        filters=filters,
     )
     if approved is not None and not response.streaming:  # no row was sent: the approval stands
         book_exports.download_release(approved)
@@ -63,14 +70,21 @@ def search_page(term: str) -> api.Page:
 @require_GET
 @requires("export_data")
 def loans_csv(request: HttpRequest, client_ref: str) -> HttpResponse:
-    return client_export(request, client_ref, "loans", api.client_loans_listing, loan_columns)
+    return client_export(
+        request, client_ref, "loans", Action.EXPORT_LOANS, api.client_loans_listing, loan_columns
+    )
 
 
 @require_GET
 @requires("export_data")
 def deposits_csv(request: HttpRequest, client_ref: str) -> HttpResponse:
     return client_export(
-        request, client_ref, "deposits", api.client_deposits_listing, deposit_columns
+        request,
+        client_ref,
+        "deposits",
+        Action.EXPORT_DEPOSITS,
+        api.client_deposits_listing,
+        deposit_columns,
     )
 
 
@@ -78,10 +92,10 @@ def client_export(
     request: HttpRequest,
     client_ref: str,
     kind: str,
+    action: Action,
     listing: Callable[..., api.Listing],
     columns: Callable[[str], Columns],
 ) -> HttpResponse:
-    action = f"export.{kind}"
     try:
         client_id = client_id_for(client_ref)
     except api.NotFound:
@@ -109,7 +123,7 @@ def client_export(
 
 def export(
     request: HttpRequest,
-    action: str,
+    action: Action,
     name: str,
     columns: Columns,
     first_page: Callable[[], api.Page],
@@ -162,7 +176,7 @@ def export(
 
 def export_failed(
     request: HttpRequest,
-    action: str,
+    action: Action,
     error: api.ApiError,
     *,
     filters: dict | None = None,

@@ -27,12 +27,13 @@ from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import resolve, reverse
+from django.urls import resolve
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from dashboard import api
 from dashboard.access.guards import public
+from dashboard.template_urls import remembered
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ class AnswerProbesEarly:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path in (reverse("healthz"), reverse("readyz")):
+        if request.path in (remembered("healthz"), remembered("readyz")):
             match = resolve(request.path_info)
             request.resolver_match = match  # the access line names the route
             return match.func(request, *match.args, **match.kwargs)

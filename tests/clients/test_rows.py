@@ -2,8 +2,10 @@
 value escaped, and dates as Django's own formatting spells them."""
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import truncatechars
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 from django.utils import timezone
@@ -12,7 +14,7 @@ from django.utils.dateformat import format as django_format
 from dashboard.api import Client
 from dashboard.clients.references import ROUTABLE_LENGTH, client_url
 from dashboard.clients.rows import REFERENCE_LABEL_LENGTH, client_rows_html, shortened
-from dashboard.clients.templatetags.formatting import day, moment
+from dashboard.clients.templatetags.formatting import day, moment, thousands
 
 ODD_REFERENCES = [
     "CL-000017",
@@ -99,3 +101,11 @@ def test_dates_are_spelled_as_djangos_format_spells_them(settings):
     assert moment(instant) == django_format(timezone.localtime(instant), "d M Y, H:i")
     assert moment(instant) == "01 Jan 2025, 00:30"
     assert day(None) == moment(None) == "—"
+
+
+def test_counts_are_grouped_as_intcomma_groups_them():
+    for value in (0, 7, 999, 1000, -1000, 12_345, 1_000_000, -987_654_321, 10**30):
+        assert thousands(value) == intcomma(value)
+    for other in (True, None, Decimal("1234.50"), "12345", "n/a", 1234.5):
+        assert thousands(other) == intcomma(other)
+    assert thousands(1_234_567) == "1,234,567"

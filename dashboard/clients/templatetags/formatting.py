@@ -5,6 +5,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import timezone
 
 from dashboard.clients.photos import photo_url_allowed
@@ -30,6 +31,15 @@ DEPOSIT_BADGES = {
     "failed": "danger",
     "reversed": "warning",
 }
+
+
+@register.filter(is_safe=True)
+def thousands(value) -> str:
+    """humanize's intcomma ("12,345"), whole numbers written directly: intcomma goes through
+    the locale's number format, some 80 µs a number, five on a list page."""
+    if type(value) is int:  # bool is an int, and intcomma writes it "True"
+        return f"{value:,}"
+    return intcomma(value)
 
 
 @register.filter

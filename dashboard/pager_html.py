@@ -2,8 +2,8 @@
 in Python.
 
 Drawn by the template language it cost some 0.6 ms a page, a tenth of the list page's
-own time: eight links and four sizes, each a loop turn with its conditions, a dozen
-escaped look-ups. Here it is a few format strings: the same markup, byte for byte
+instructions: four links and four sizes, each a loop turn with its conditions, some
+forty escaped look-ups. Here it is a few format strings: the same markup, byte for byte
 (tests/clients/test_list_golden.py and tests/test_pager_html.py), every value escaped
 (html.escape, as Django's escape does), the numbers grouped as intcomma groups them.
 Change the markup here; the comments that explain it stay with it.

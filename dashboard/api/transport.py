@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import (
     ConnectTimeoutError,
     InvalidHeader,
@@ -325,19 +326,43 @@ def request(
     raise error
 
 
+def _prepared(
+    current: requests.Session,
+    method: str,
+    path: str,
+    params: dict[str, Any] | None,
+    body: dict[str, Any] | None,
+    headers: dict[str, str] | None,
+) -> requests.PreparedRequest:
+    """The request Session.request would send, without its merging of per-call cookies,
+    hooks and environment settings that these calls never give (a tenth of a call's CPU).
+    The session's headers, key and cookie jar are used as it would use them."""
+    merged = CaseInsensitiveDict(current.headers)
+    merged.update(headers or {})
+    prepared = requests.PreparedRequest()
+    prepared.prepare(
+        method=method,
+        url=settings.API_BASE_URL + path,
+        headers=merged,
+        params=params,
+        json=body,
+        auth=current.auth,
+        cookies=current.cookies,
+    )
+    return prepared
+
+
 @sensitive_variables()
 def _send(method, path, endpoint, params, body, headers):
     """One call within its deadline: (status, body bytes, response), or an ApiError."""
     try:
-        response = session().request(
-            method,
-            settings.API_BASE_URL + path,
-            params=params,
-            json=body,
-            headers=context.with_request_id(headers),
+        current = session()
+        response = current.send(
+            _prepared(current, method, path, params, body, context.with_request_id(headers)),
             timeout=settings.API_TIMEOUT,
             allow_redirects=False,
             stream=True,  # the body is read by _read_body, capped
+            proxies={},  # trust_env is off: none from the environment (Session.request's)
         )
         with response:
             try:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import responses
+from requests.utils import default_headers
 from responses import matchers
 
 from dashboard import api
@@ -288,3 +289,27 @@ def test_every_page_iterator_stops_an_api_that_ignores_page(mocked, fake_api):
     next(pages)
     with pytest.raises(api.BadResponse, match="same page twice"):
         next(pages)
+
+
+def test_calls_are_sent_as_a_requests_session_sends_them(mocked, fake_api):
+    # transport._prepared builds what Session.request built: the session's headers under
+    # the call's own, the key, the query string, and a cookie the API set sent back.
+    mocked.get(
+        f"{fake_api}/v1/clients",
+        json=envelope([CLIENT], page=1, perPage=10, total=1, totalPages=1),
+        headers={"Set-Cookie": "route=blue; Path=/"},
+    )
+    mocked.get(
+        f"{fake_api}/v1/clients",
+        match=[matchers.query_param_matcher({"page": "1", "perPage": "10"})],
+        json=envelope([CLIENT], page=1, perPage=10, total=1, totalPages=1),
+    )
+    api.client_list(page=1, per_page=10)
+    api.client_list(page=1, per_page=10)
+
+    first, second = (call.request for call in mocked.calls)
+    assert first.url == f"{fake_api}/v1/clients?page=1&perPage=10"
+    assert first.headers["Accept-Encoding"] == default_headers()["Accept-Encoding"]
+    assert first.headers["Authorization"] == f"Bearer {CANARY}"
+    assert "Cookie" not in first.headers
+    assert second.headers["Cookie"] == "route=blue"

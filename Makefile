@@ -50,7 +50,7 @@ bench: $(VENV)/.installed-test
 	$(PY) -m tests.bench.summary_bench
 
 # Instructions per list page under valgrind (Debian's `valgrind`): the same on every run,
-# where timings on a shared machine are not, for comparing two commits. About 4 minutes.
+# where timings on a shared machine are not, for comparing two commits. About 5 minutes.
 bench-instructions: $(VENV)/.installed-test
 	@mkdir -p var
 	$(PY) -m tests.bench.instructions

@@ -198,7 +198,9 @@ def deployment_environment(
 
 
 def prepare_deployment(folder: Path, environment: dict, staff: dict[str, str]) -> None:
-    """What start_dashboard runs before serving: migrate, collectstatic, createstaff."""
+    """What start_dashboard runs before serving: migrate, collectstatic, createstaff, for
+    an `environment` from deployment_environment() whose DATABASE_URL and STATIC_ROOT are
+    its own (in `folder`): what they make is copied there from earlier runs."""
     _prepare(folder, environment, staff, own={})
 
 

@@ -167,6 +167,8 @@ def session() -> requests.Session:
 
 
 def _new_session() -> requests.Session:
+    # Calls are prepared by _prepared() from the session's headers, auth and cookies only:
+    # hooks, params or proxies set here would not be applied.
     new = requests.Session()
     new.auth = BearerAuth()
     new.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -335,10 +337,11 @@ def _prepared(
     body: dict[str, Any] | None,
     headers: dict[str, str] | None,
 ) -> requests.PreparedRequest:
-    """The request Session.request would send, without its merging of per-call cookies,
-    hooks and environment settings that these calls never give (some 0.4 M instructions
-    a call, make bench-instructions). The session's headers (a None value removes one,
-    as there), key and cookie jar are used as it would use them."""
+    """The request Session.request would send (tests/api/test_endpoints.py compares
+    them), without its merging of per-call cookies, hooks and environment settings that
+    these calls never give: some 0.4 M instructions a call (make bench-instructions).
+    The session's headers (a None value removes one, as there), key and cookie jar are
+    used as it would use them; its hooks, params and proxies are not (none are set)."""
     merged = CaseInsensitiveDict(current.headers)
     merged.update(headers or {})
     for name in [name for name, value in merged.items() if value is None]:

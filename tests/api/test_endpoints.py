@@ -5,11 +5,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import requests
 import responses
+from django.conf import settings
 from requests.utils import default_headers
 from responses import matchers
 
 from dashboard import api
+from dashboard.api import transport
 from tests.canary import CANARY
 
 CLIENT = {
@@ -313,3 +316,34 @@ def test_calls_are_sent_as_a_requests_session_sends_them(mocked, fake_api):
     assert first.headers["Authorization"] == f"Bearer {CANARY}"
     assert "Cookie" not in first.headers
     assert second.headers["Cookie"] == "route=blue"
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "body", "headers"),
+    [
+        ("GET", {"page": 2, "perPage": 25, "q": "Ọlá & co"}, None, {"X-Request-ID": "r-1"}),
+        ("POST", None, {"firstName": "Ada", "amount": "1.50"}, {"Idempotency-Key": "k-1"}),
+        ("PATCH", None, {"city": "Ikeja"}, {"accept": "text/plain", "User-Agent": None}),
+        ("DELETE", None, None, None),
+    ],
+)
+def test_a_call_is_prepared_as_session_request_prepares_it(method, params, body, headers):
+    session = transport.session()
+    session.cookies.set("route", "blue")
+    try:
+        ours = transport._prepared(session, method, "/v1/clients/CL-1", params, body, headers)
+        theirs = session.prepare_request(
+            requests.Request(
+                method,
+                settings.API_BASE_URL + "/v1/clients/CL-1",
+                params=params,
+                json=body,
+                headers=headers,
+            )
+        )
+    finally:
+        session.cookies.clear()
+    assert (ours.method, ours.url, ours.body) == (theirs.method, theirs.url, theirs.body)
+    assert dict(ours.headers) == dict(theirs.headers)
+    assert ours.headers["Authorization"] == f"Bearer {CANARY}"
+    assert ours.headers["Cookie"] == "route=blue"

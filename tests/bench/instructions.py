@@ -7,8 +7,8 @@ one process as gunicorn's worker would (DEBUG off, the deployment's settings, SQ
 its WSGI application called directly for a signed-in Viewer, against the sandbox over
 HTTP (its own process, not counted). Each page is served N and N + 50 times under
 callgrind; the difference over 50 is the page's cost, start-up excluded. Not counted:
-gunicorn's request handling, the kernel, time spent waiting on the API. Each run takes
-about a minute per page (valgrind runs Python some 50 times slower).
+gunicorn's request handling, the kernel, time spent waiting on the API. It takes two
+to three minutes a page (valgrind runs Python some 50 times slower).
 
     python -m tests.bench.instructions [--page /clients/ ...]
 """

@@ -46,6 +46,8 @@ def matches_golden(html: str, name: str) -> bool:
         ("viewer_client", "list-answer.json", "/clients/?page=2", False, "list-page.html"),
         ("manager_client", "list-answer.json", "/clients/?page=2", True, "list-fragment.html"),
         ("viewer_client", "list-100-answer.json", "/clients/?perPage=100", True, "list-100.html"),
+        # The last of 12 pages: Next and Last disabled, the page-number form.
+        ("viewer_client", "list-last-answer.json", "/clients/?page=12", True, "list-last.html"),
     ],
 )
 def test_the_list_renders_exactly_as_before(

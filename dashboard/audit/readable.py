@@ -34,6 +34,7 @@ DETAIL_LABELS = {
     "rows": "Rows",
     "api_total": "Rows the API counted",
     "note": "Note",
+    "capped": "Search capped",
     "request_key": "Form key",
     "answer": "API answer",
     "checked": "Checked",

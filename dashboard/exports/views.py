@@ -41,9 +41,10 @@ def clients_csv(request: HttpRequest) -> HttpResponse:
         except Refused as refused:
             return error_page(request, refused.status, "Export not allowed", refused.message)
 
+    answered: dict = {}  # what the search said of itself, for the audit entry
     if term:  # search is one call, not paginated: its one page is the whole file
         name = f"clients-search-{slugify(term)[:40] or 'terms'}"
-        first_page, fetch_page = partial(search_page, term), None
+        first_page, fetch_page = partial(search_page, term, answered), None
     else:
         listing = api.clients_listing(per_page=settings.EXPORT_PAGE_SIZE)
         name = "clients"
@@ -56,14 +57,22 @@ def clients_csv(request: HttpRequest) -> HttpResponse:
         first_page,
         fetch_page,
         filters=filters,
+        answered=answered,
     )
     if approved is not None and not response.streaming:  # no row was sent: the approval stands
         book_exports.download_release(approved)
     return response
 
 
-def search_page(term: str) -> api.Page:
-    found = api.client_search(term=term).clients
+def search_page(term: str, answered: dict) -> api.Page:
+    """The search's clients as one page; `answered` learns whether the API capped them."""
+    search = api.client_search(term=term)
+    if search.capped:  # the file holds what the page showed: more clients may match
+        answered["capped"] = (
+            f"the Clients API answers a search with at most {search.answered} clients "
+            f"(asked for “{search.asked}”): more may match"
+        )
+    found = search.clients
     return page_of(found, Paging(page=1, per_page=max(1, len(found))))
 
 
@@ -125,10 +134,11 @@ def export(
     filters: dict | None = None,
     client_id: str = "",
     client_ref: str = "",
+    answered: dict | None = None,
 ) -> HttpResponse:
     """Read the first page now (a failure is a proper error page, not an empty file),
     then stream the rest (`fetch_page(n)` reads page n; None: the first page is all),
-    audited once it ends, however it ends."""
+    audited once it ends, however it ends, with what `answered` holds by then."""
     try:
         first = first_page()
         list(first.items)  # a malformed first page is an error page too, not a broken file
@@ -139,6 +149,7 @@ def export(
 
     def finished(rows: int, error: BaseException | None) -> None:
         details = {"filters": filters or {}, "rows": rows, "api_total": first.total}
+        details |= answered or {}
         if error is None and first.total is not None and rows != first.total:
             # Clients added or deleted while the export ran: offset pages shifted.
             details["note"] = "the book changed during the export; export again for a snapshot"

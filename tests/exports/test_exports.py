@@ -253,3 +253,24 @@ def test_production_serving_works_end_to_end(production, sandbox):
     assert css.status_code == 200 and "max-age" in css.headers["Cache-Control"]
     export = session.get(f"{production.url}/clients/export.csv?q=okafor", timeout=30)
     assert export.status_code == 200 and export.text.startswith("\ufeffclient_ref")
+
+
+def test_a_capped_search_export_says_more_may_match(manager_client, sandbox):
+    # The API answers a search with at most 50 clients: the file is those 50, and the
+    # page's button and the audit entry say that more may match.
+    for number in range(51):
+        sandbox.create_client(firstName="Capped", lastName=f"Zebedee{number:02d}")
+    page = manager_client.get("/clients/?q=zebedee").content.decode()
+    assert "Export these 50 clients (CSV; more may match)" in page
+    rows = read_csv(manager_client.get("/clients/export.csv?q=zebedee"))
+    assert len(rows) == 50
+    entry = AuditEntry.objects.filter(action="export.clients").latest("at")
+    assert entry.details["rows"] == 50
+    assert "at most 50 clients" in entry.details["capped"]
+    assert "zebedee" in entry.details["capped"]
+
+
+def test_an_uncapped_search_export_says_nothing_of_it(manager_client, sandbox):
+    read_csv(manager_client.get("/clients/export.csv?q=okafor"))
+    entry = AuditEntry.objects.filter(action="export.clients").latest("at")
+    assert "capped" not in entry.details

@@ -103,3 +103,14 @@ def test_an_exact_reference_and_a_capped_search_say_so(page, viewer, screenshot)
     expect(page.locator("[data-search-capped]")).to_contain_text("at most 50 clients")
     assert history_length(page) == start + 2  # two searches, each its own entry
     screenshot(page, "clients-search-capped", full_page=True)
+
+
+def test_a_capped_search_offers_its_export_saying_more_may_match(page, manager, screenshot):
+    open_list(page, manager)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#q").fill("a")
+    export = page.locator("[data-export]")
+    expect(export).to_have_text(re.compile(r"Export these 50 clients \(CSV; more may match\)"))
+    box = export.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390  # on screen
+    screenshot(page, "clients-search-capped-export-phone")

@@ -85,7 +85,7 @@ def request_deletion(
 
 def approve(request: HttpRequest, pk: int, *, comment: str) -> Request:
     """Approve another person's pending request and carry it out: one DELETE."""
-    asked = _own_check(request, pk, Action.DELETE_SELF_APPROVAL)
+    asked = _own_check(request, pk, Action.DELETE_APPROVED)
     now = timezone.now()
     decide(
         request,

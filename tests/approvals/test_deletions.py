@@ -109,6 +109,11 @@ def test_the_requester_cannot_approve_their_own(manager_client, sandbox, client_
     assert deletes(sandbox) == [] and the_request().status == Status.PENDING
     refused = AuditEntry.objects.filter(action=Action.DELETE_SELF_APPROVAL)
     assert refused.count() == 3 and {entry.outcome for entry in refused} == {Outcome.FAILURE}
+    # Each entry names the step that was tried.
+    assert sorted(entry.details["tried"] for entry in refused) == sorted(
+        str(action.label)
+        for action in (Action.DELETE_APPROVED, Action.DELETE_REJECTED, Action.CLIENT_DELETE)
+    )
 
 
 def test_a_second_managers_approval_sends_one_delete(
@@ -304,3 +309,21 @@ def test_everyone_sees_their_own_requests_and_managers_all(
         page = http.get("/requests/")
         assert page.status_code == 200
         assert (REASON in page.content.decode()) is sees
+
+
+def test_a_request_for_a_reference_no_link_can_carry_lists_it_as_text(officer, checker_client):
+    # The Requests page links each client through clients.references, as every table does:
+    # a reference that cannot be part of a URL is shown with a note, not a 500.
+    Request.objects.create(
+        client_id="c-odd",
+        client_ref="..",
+        client_name="Odd Reference",
+        reason="Closed account",
+        requested_by=officer,
+        requested_by_name=officer.username,
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    response = checker_client.get("/requests/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cannot be opened" in html and "Odd Reference" in html

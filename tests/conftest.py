@@ -35,13 +35,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # Modules with a `background` run (tests/test_dependency_floors.py: a pip install and a
-# pytest of their own, mostly waiting): started once their tests are known to run, so
-# they run beside the rest of the suite; their tests wait for the result.
+# pytest of their own, mostly waiting): in a run without workers, started once their
+# tests are known to run, so they run beside the rest of the suite; their tests wait
+# for the result.
 _backgrounds: list = []
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    if session.config.option.collectonly:
+    # Under pytest-xdist every worker collects every test but runs only some: the worker
+    # that gets the module's test starts its run then (`wait` starts it), beside the
+    # other worker's tests.
+    if session.config.option.collectonly or hasattr(session.config, "workerinput"):
         return
     modules = {item.module: None for item in session.items if isinstance(item, pytest.Function)}
     for module in modules:

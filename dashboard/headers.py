@@ -5,7 +5,15 @@ far-future caching (see MIDDLEWARE in settings.py).
 """
 
 from collections.abc import Callable
+from functools import lru_cache
+from http import HTTPStatus
+from typing import Any
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
@@ -50,6 +58,60 @@ class PermissionsPolicy:
         return response
 
 
+class ContentSecurityPolicy(CSPMiddleware):
+    """django-csp's middleware, with the policy as settings state it built once.
+
+    django-csp builds the header anew on every response (some 35 directives walked and
+    copied, twice: the policy and the report-only one), and every page of ours sends the
+    same one: no nonce, no per-view decorator. A response that a decorator marked (any
+    `_csp…` attribute), a request that asked for a nonce, and the DEBUG error pages
+    django-csp leaves alone go through django-csp's own code
+    (tests/test_headers.py compares the two)."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(name.startswith("_csp") for name in vars(response))
+            or (settings.DEBUG and response.status_code in DEBUG_PAGES)
+        ):
+            return super().process_response(request, response)
+        for header, policy, excluded in settings_policies():
+            if header not in response and not request.path_info.startswith(excluded):
+                response[header] = policy
+        # As django-csp: a nonce asked for after the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+DEBUG_PAGES = (HTTPStatus.INTERNAL_SERVER_ERROR, HTTPStatus.NOT_FOUND)
+
+
+@lru_cache(maxsize=1)
+def settings_policies() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(header, policy, excluded path prefixes) of each policy settings define."""
+    policies = []
+    for header, name, report_only in (
+        (HEADER, "CONTENT_SECURITY_POLICY", False),
+        (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", True),
+    ):
+        policy = build_policy(report_only=report_only)
+        if policy:
+            config = getattr(settings, name, None) or {}
+            excluded = tuple(config.get("EXCLUDE_URL_PREFIXES", None) or ())
+            policies.append((header, policy, excluded))
+    return tuple(policies)
+
+
+def _forget_policies(setting: str, **kwargs: Any) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        settings_policies.cache_clear()
+
+
+setting_changed.connect(_forget_policies)
+
+
 class NoStore:
     """Cache-Control: no-store, private on every page, fragment, CSV file and error page.
 
@@ -62,5 +124,8 @@ class NoStore:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        patch_cache_control(response, no_store=True, private=True)
+        if "Cache-Control" in response:
+            patch_cache_control(response, no_store=True, private=True)
+        else:  # what patch_cache_control writes, without parsing a header that is not there
+            response["Cache-Control"] = "no-store, private"
         return response

@@ -134,7 +134,7 @@ MIDDLEWARE = [
     # After whitenoise (inserted below): static files keep their far-future caching.
     "dashboard.headers.NoStore",
     "dashboard.headers.PermissionsPolicy",
-    "csp.middleware.CSPMiddleware",
+    "dashboard.headers.ContentSecurityPolicy",
     "django_htmx.middleware.HtmxMiddleware",
     # Before anything that reads the body (CSRF reads request.POST) or the session.
     "dashboard.body_limit.BodySizeLimit",

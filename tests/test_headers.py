@@ -10,9 +10,13 @@ import re
 
 import pytest
 import requests
-from django.test import Client
+from csp.decorators import csp_exempt, csp_replace, csp_update
+from csp.exceptions import CSPNonceError
+from csp.middleware import CSPMiddleware
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 
-from dashboard.headers import DENIED_FEATURES
+from dashboard.headers import DENIED_FEATURES, ContentSecurityPolicy, NoStore
 from tests.canary import scan
 from tests.processes import DashboardProcess, start_dashboard
 
@@ -104,6 +108,99 @@ def test_an_htmx_error_fragment_carries_the_security_headers(viewer_client):
 # --- a real gunicorn, DEBUG off ---------------------------------------------------------
 
 STAFF = {"manager": "Manager", "viewer": "Viewer"}  # username -> role (the same words)
+
+
+# --- the policy built once (dashboard/headers.py) against django-csp's own middleware --
+
+
+def plain_view(request):
+    return HttpResponse("ok")
+
+
+def nonce_view(request):
+    return HttpResponse(f"<script nonce='{request.csp_nonce}'></script>")
+
+
+def own_header_view(request):
+    response = HttpResponse("ok")
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+def server_error_view(request):
+    return HttpResponse("broken", status=500)
+
+
+VIEWS = {
+    "plain": plain_view,
+    "nonce": nonce_view,
+    "its own header": own_header_view,
+    "csp_update": csp_update({"img-src": "https://photos.example"})(plain_view),
+    "csp_replace": csp_replace({"script-src": None})(plain_view),
+    "csp_exempt": csp_exempt()(plain_view),
+    "report-only exempt": csp_exempt(REPORT_ONLY=True)(plain_view),
+    "a 500": server_error_view,
+}
+POLICY = {"DIRECTIVES": {"default-src": ["'self'"], "img-src": ["'self'", "data:"]}}
+SETTINGS = {
+    "enforced": {"CONTENT_SECURITY_POLICY": POLICY, "CONTENT_SECURITY_POLICY_REPORT_ONLY": None},
+    "report only": {
+        "CONTENT_SECURITY_POLICY": None,
+        "CONTENT_SECURITY_POLICY_REPORT_ONLY": POLICY,
+    },
+    "both": {"CONTENT_SECURITY_POLICY": POLICY, "CONTENT_SECURITY_POLICY_REPORT_ONLY": POLICY},
+    "excluded prefix": {
+        "CONTENT_SECURITY_POLICY": {**POLICY, "EXCLUDE_URL_PREFIXES": ["/cl"]},
+        "CONTENT_SECURITY_POLICY_REPORT_ONLY": None,
+    },
+    "debug": {"CONTENT_SECURITY_POLICY": POLICY, "DEBUG": True},
+}
+CSP_HEADERS = ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
+
+
+def served(middleware_class, view):
+    """The policy headers (nonces blanked), and whether a nonce asked for afterwards is
+    refused (as django-csp refuses one once the header is written without it)."""
+    request = RequestFactory().get("/clients/")
+    response = middleware_class(view)(request)
+    try:
+        str(request.csp_nonce)
+        late_nonce_refused = False
+    except CSPNonceError:
+        late_nonce_refused = True
+    headers = {name: response.get(name) for name in CSP_HEADERS}
+    headers = {
+        name: value and re.sub(r"nonce-[^']+", "nonce-N", value) for name, value in headers.items()
+    }
+    return headers, late_nonce_refused
+
+
+@pytest.mark.parametrize("configuration", SETTINGS.values(), ids=SETTINGS)
+@pytest.mark.parametrize("view", VIEWS.values(), ids=VIEWS)
+def test_the_policy_built_once_is_the_one_django_csp_builds(settings, configuration, view):
+    for name, value in configuration.items():
+        setattr(settings, name, value)  # and the policy built for the settings before is forgotten
+    (ours, our_refusal), (theirs, their_refusal) = (
+        served(ContentSecurityPolicy, view),
+        served(CSPMiddleware, view),
+    )
+    parsed = {name: value and policy_directives(value) for name, value in ours.items()}
+    assert parsed == {name: value and policy_directives(value) for name, value in theirs.items()}
+    assert our_refusal == their_refusal
+    if view is plain_view and "EXCLUDE_URL_PREFIXES" not in str(configuration):
+        assert any(ours.values()) and our_refusal  # not two missing headers compared
+
+
+def test_no_store_joins_a_cache_control_a_view_set():
+    def cached_view(request):
+        response = HttpResponse("ok")
+        response["Cache-Control"] = "max-age=60"
+        return response
+
+    request = RequestFactory().get("/")
+    assert NoStore(plain_view)(request)["Cache-Control"] == "no-store, private"
+    joined = cache_directives(NoStore(cached_view)(request)["Cache-Control"])
+    assert joined == {"max-age=60", "no-store", "private"}
 
 
 @pytest.fixture(scope="module")

@@ -179,11 +179,13 @@ TEMPLATES = [
             ],
             # {% partialdef %} everywhere without a {% load %} in each template, and
             # {% url %} with its reversals remembered (dashboard/template_urls.py), and
-            # {% extends %} with the root template's blocks found once (template_blocks.py).
+            # {% extends %} with the root template's blocks found once (template_blocks.py),
+            # {% static %} with each file's URL remembered (template_static.py).
             "builtins": [
                 "template_partials.templatetags.partials",
                 "dashboard.template_urls",
                 "dashboard.template_blocks",
+                "dashboard.template_static",
             ],
         },
     },

@@ -1,0 +1,43 @@
+"""`{% static %}` as Django writes it, each file's URL remembered for the process.
+
+Django's tag asks the app registry whether staticfiles is installed (a walk over every
+app), then the lazily built storage, on each of the seven `{% static %}` of every page;
+the URL depends only on the path and the static settings, which the key and
+`setting_changed` cover. Installed as a template builtin (settings.TEMPLATES), so a
+template writes `{% static %}` without `{% load static %}` (which would load Django's).
+"""
+
+from functools import lru_cache
+from typing import Any
+
+from django import template
+from django.core.signals import setting_changed
+from django.templatetags.static import StaticNode
+
+register = template.Library()
+
+STATIC_SETTINGS = {"STATIC_URL", "STATIC_ROOT", "STORAGES", "INSTALLED_APPS", "DEBUG"}
+
+
+@lru_cache(maxsize=1024)
+def static_url(path: str) -> str:
+    return StaticNode.handle_simple(path)
+
+
+class RememberedStaticNode(StaticNode):
+    def url(self, context):
+        path = self.path.resolve(context)
+        return static_url(path) if isinstance(path, str) else self.handle_simple(path)
+
+
+def _forget_urls(setting: str, **kwargs: Any) -> None:
+    if setting in STATIC_SETTINGS:
+        static_url.cache_clear()
+
+
+setting_changed.connect(_forget_urls)
+
+
+@register.tag("static")
+def do_static(parser, token):
+    return RememberedStaticNode.handle_token(parser, token)

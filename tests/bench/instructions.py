@@ -47,7 +47,9 @@ def serve(path: str, calls: int) -> None:
 
     browser = Client()
     browser.force_login(get_user_model().objects.get(username=VIEWER))
-    cookie = f"sessionid={browser.cookies['sessionid'].value}"
+    # A browser sends the CSRF cookie too: without it, every page makes a new CSRF secret.
+    browser.get("/clients/", headers={"host": "127.0.0.1"})
+    cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in browser.cookies.items())
     application = WSGIHandler()
     route, _, query = path.partition("?")
     answered: list[str] = []

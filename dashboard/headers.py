@@ -65,8 +65,10 @@ class ContentSecurityPolicy(CSPMiddleware):
     copied, twice: the policy and the report-only one), and every page of ours sends the
     same one: no nonce, no per-view decorator. A response that a decorator marked (any
     `_csp…` attribute), a request that asked for a nonce, and the DEBUG error pages
-    django-csp leaves alone go through django-csp's own code
-    (tests/test_headers.py compares the two)."""
+    django-csp leaves alone go through django-csp's own code. This leans on django-csp
+    4's internals (`_csp_nonce`, the `_csp…` attributes, the late-nonce guard):
+    tests/test_headers.py compares the two over views and settings, and is what to run
+    when django-csp is upgraded."""
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase

@@ -76,7 +76,8 @@ def page_of(items: Sequence[T] | QuerySet, paging: Paging) -> Page[T]:
 def with_query(path: str, params: dict[str, Any]) -> str:
     """`path?params`, leaving out empty values and the defaults a link need not repeat.
 
-    The query is urlencode's (tests/test_paging.py compares them); a pager builds some
+    For str and int values (all any caller passes; bytes would be written as str writes
+    them) the query is urlencode's (tests/test_paging.py compares them); a pager builds some
     twenty links, nearly all of whose keys and values (`page`, `3`) need no quoting, and
     urlencode quotes each one through three functions all the same."""
     query = "&".join(

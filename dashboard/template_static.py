@@ -1,9 +1,10 @@
 """`{% static %}` as Django writes it, each file's URL remembered for the process.
 
 Django's tag asks the app registry whether staticfiles is installed (a walk over every
-app), then the lazily built storage, on each of the seven `{% static %}` of every page;
-the URL depends only on the path and the static settings, which the key and
-`setting_changed` cover. Installed as a template builtin (settings.TEMPLATES), so a
+app) and goes through the lazy storage object on each of the seven `{% static %}` of
+every page, though the storage remembers each URL itself (static_storage.py). The URL
+depends only on the path and the static settings, which the key and `setting_changed`
+cover. Installed as a template builtin (settings.TEMPLATES), so a
 template writes `{% static %}` without `{% load static %}` (which would load Django's).
 """
 

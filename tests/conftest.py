@@ -45,13 +45,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # Under pytest-xdist every worker collects every test but runs only some: the worker
     # that gets the module's test starts its run then (`wait` starts it), beside the
     # other worker's tests.
-    if session.config.option.collectonly or hasattr(session.config, "workerinput"):
+    if session.config.option.collectonly:
         return
+    in_worker = hasattr(session.config, "workerinput")
     modules = {item.module: None for item in session.items if isinstance(item, pytest.Function)}
     for module in modules:
         if hasattr(module, "background"):
-            module.background.start()
-            _backgrounds.append(module.background)
+            if not in_worker:
+                module.background.start()
+            _backgrounds.append(module.background)  # stopped at the end either way
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

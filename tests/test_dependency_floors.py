@@ -3,8 +3,10 @@ the service module's tests pass on exactly them (installed from PyPI into a fold
 their own, put first on the path of a fresh pytest).
 
 Installing and running those tests takes about 20 s, mostly spent waiting (on PyPI, on
-the tests' own timeouts): tests/conftest.py starts `background` as soon as the test is
-collected, so it runs beside the rest of the suite, and the test waits for its result.
+the tests' own timeouts): in a run without workers, tests/conftest.py starts
+`background` as soon as the test is collected, so it runs beside the rest of the suite;
+under pytest-xdist (`make test`) the worker that gets the test starts it, while the other
+worker goes on. The test waits for its result; the session's end removes its folder.
 """
 
 import os

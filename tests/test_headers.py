@@ -10,6 +10,7 @@ import re
 
 import pytest
 import requests
+from csp.constants import NONCE
 from csp.decorators import csp_exempt, csp_replace, csp_update
 from csp.exceptions import CSPNonceError
 from csp.middleware import CSPMiddleware
@@ -141,7 +142,14 @@ VIEWS = {
     "report-only exempt": csp_exempt(REPORT_ONLY=True)(plain_view),
     "a 500": server_error_view,
 }
-POLICY = {"DIRECTIVES": {"default-src": ["'self'"], "img-src": ["'self'", "data:"]}}
+# With NONCE, so a request that used a nonce must get it in the header.
+POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+    }
+}
 SETTINGS = {
     "enforced": {"CONTENT_SECURITY_POLICY": POLICY, "CONTENT_SECURITY_POLICY_REPORT_ONLY": None},
     "report only": {
@@ -152,6 +160,10 @@ SETTINGS = {
     "excluded prefix": {
         "CONTENT_SECURITY_POLICY": {**POLICY, "EXCLUDE_URL_PREFIXES": ["/cl"]},
         "CONTENT_SECURITY_POLICY_REPORT_ONLY": None,
+    },
+    "report only, excluded prefix": {
+        "CONTENT_SECURITY_POLICY": POLICY,
+        "CONTENT_SECURITY_POLICY_REPORT_ONLY": {**POLICY, "EXCLUDE_URL_PREFIXES": ["/clients/"]},
     },
     "debug": {"CONTENT_SECURITY_POLICY": POLICY, "DEBUG": True},
 }
@@ -189,6 +201,8 @@ def test_the_policy_built_once_is_the_one_django_csp_builds(settings, configurat
     assert our_refusal == their_refusal
     if view is plain_view and "EXCLUDE_URL_PREFIXES" not in str(configuration):
         assert any(ours.values()) and our_refusal  # not two missing headers compared
+    if view is nonce_view:  # every header sent names the nonce the page used
+        assert all("'nonce-N'" in value for value in ours.values() if value)
 
 
 def test_no_store_joins_a_cache_control_a_view_set():

@@ -48,7 +48,9 @@ def serve(path: str, calls: int) -> None:
     browser = Client()
     browser.force_login(get_user_model().objects.get(username=VIEWER))
     # A browser sends the CSRF cookie too: without it, every page makes a new CSRF secret.
-    browser.get("/clients/", headers={"host": "127.0.0.1"})
+    warm_up = browser.get("/clients/", headers={"host": "127.0.0.1"})
+    if warm_up.status_code != 200 or "csrftoken" not in browser.cookies:
+        raise SystemExit(f"the warm-up page answered {warm_up.status_code}, no CSRF cookie")
     cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in browser.cookies.items())
     application = WSGIHandler()
     route, _, query = path.partition("?")

@@ -161,12 +161,12 @@ def test_on_a_phone_the_tables_show_their_key_columns_without_scrolling(
         expect(table.locator("tbody tr").first).to_contain_text("due ")
     else:
         assert shown == ["Reference", "Amount", "Status"]
-    # Polled, not read once: on a busy machine the layout can still be settling (the
-    # summary band above is swapped in by htmx) when the rows first show; it failed once
-    # so under two test workers. A table that never fits times out here.
-    page.wait_for_function(
-        "box => box.scrollWidth <= box.clientWidth", arg=table.element_handle(), timeout=5000
-    )
+    # Measured once the page has settled: the totals footer and the summary band above
+    # are swapped in by htmx after the rows show (measured before, it failed once under
+    # two test workers).
+    expect(table.locator("tfoot [data-currency]").first).to_be_visible()
+    expect(page.locator("[data-summary-basis]")).to_be_visible()
+    assert table.evaluate("box => box.scrollWidth <= box.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     expect(table).to_have_attribute("tabindex", "0")
     screenshot(page, f"client-{tab}-phone", full_page=True)

@@ -170,3 +170,52 @@ def test_on_a_phone_the_tables_show_their_key_columns_without_scrolling(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     expect(table).to_have_attribute("tabindex", "0")
     screenshot(page, f"client-{tab}-phone", full_page=True)
+
+
+# Beside the profile card (lg) the tab is some 640 px wide; the columns that would not fit
+# go under others below xl (the tenure under the rate, the disbursement date under the
+# amount, the channel under the reference) and have their own from xl up.
+FOLDED = {
+    "loans": {
+        "headers": ["Reference", "Amount", "Outstanding", "Rate", "Status", "Due"],
+        "wide": [
+            "Reference",
+            "Amount",
+            "Outstanding",
+            "Rate",
+            "Tenure",
+            "Status",
+            "Disbursed",
+            "Due",
+        ],
+    },
+    "deposits": {
+        "headers": ["Reference", "Amount", "Status", "Narration", "Date"],
+        "wide": ["Reference", "Amount", "Channel", "Status", "Narration", "Date"],
+    },
+}
+
+
+@pytest.mark.parametrize("tab", ["loans", "deposits"])
+@pytest.mark.parametrize("width", [768, 992, 1100, 1200, 1400])
+def test_at_every_width_the_tables_fit_without_scrolling_sideways(
+    page, viewer, screenshot, tab, width
+):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.sign_in(viewer)
+    page.goto(f"/clients/{REF}/?tab={tab}")
+    table = page.locator("#tab-panel .table-responsive")
+    expect(table.locator("tfoot [data-currency]").first).to_be_visible()  # settled
+    expect(page.locator("[data-summary-basis]")).to_be_visible()
+    shown = [th.inner_text() for th in table.locator("thead th:visible").all()]
+    assert shown == FOLDED[tab]["wide" if width >= 1200 else "headers"]
+    # What went under another column shows there below xl only: a small line in the
+    # amount cell (loans: "disbursed …") or the reference cell (deposits: the channel).
+    folded_into = table.locator("tbody tr").first.locator("td").nth(1 if tab == "loans" else 0)
+    expect(folded_into.locator("div.small:visible")).to_have_count(1 if width < 1200 else 0)
+    if tab == "loans" and width < 1200:
+        expect(folded_into).to_contain_text("disbursed ")
+    assert table.evaluate("box => box.scrollWidth <= box.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    if width in (992, 1400):
+        screenshot(page, f"client-{tab}-{width}")

@@ -78,6 +78,12 @@ def percent(rate: Decimal | None) -> str:
 
 
 @register.filter
+def tenure(months: int | None) -> str:
+    """A loan's tenure, "6 mo"; a dash when the API gives none (or 0)."""
+    return f"{months} mo" if months else "—"
+
+
+@register.filter
 def day(value: date | datetime | None, zone: tzinfo | None = None) -> str:
     """A date, or a moment's date in `zone` (by default the current time zone; a table
     passes it once for all its rows)."""

@@ -35,8 +35,8 @@ browser: $(VENV)/.installed-test
 	fi
 
 # Two pytest-xdist workers: the suite spends half its time waiting (on browsers, servers
-# starting, the sandbox), so two share two cores well: 236 s against 410 s on one; four
-# took 366 s here.
+# starting, the sandbox), so two share two cores well: 214-327 s (as the machine's speed
+# moves) against 410 s on one; four took 366 s here.
 TEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-test browser

@@ -33,6 +33,7 @@ VIEWER = "bench-viewer"
 CLIENTS = 1000
 PAGES = ("/clients/", "/clients/?perPage=100")
 WARMUP = 10
+HOST = "127.0.0.1"  # one the deployment's ALLOWED_HOSTS admits
 COUNTED = 50
 
 
@@ -48,7 +49,7 @@ def serve(path: str, calls: int) -> None:
     browser = Client()
     browser.force_login(get_user_model().objects.get(username=VIEWER))
     # A browser sends the CSRF cookie too: without it, every page makes a new CSRF secret.
-    warm_up = browser.get("/clients/", headers={"host": "127.0.0.1"})
+    warm_up = browser.get("/clients/", headers={"host": HOST})
     if warm_up.status_code != 200 or "csrftoken" not in browser.cookies:
         raise SystemExit(f"the warm-up page answered {warm_up.status_code}, no CSRF cookie")
     cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in browser.cookies.items())
@@ -59,9 +60,9 @@ def serve(path: str, calls: int) -> None:
         "REQUEST_METHOD": "GET",
         "PATH_INFO": route,
         "QUERY_STRING": query,
-        "SERVER_NAME": "127.0.0.1",
+        "SERVER_NAME": HOST,
         "SERVER_PORT": "80",
-        "HTTP_HOST": "127.0.0.1",
+        "HTTP_HOST": HOST,
         "HTTP_COOKIE": cookie,
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.url_scheme": "http",

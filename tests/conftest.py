@@ -101,6 +101,7 @@ def sandbox(sandbox_process: SandboxProcess, settings) -> SandboxProcess:
     settings.API_BASE_URL = sandbox_process.url
     settings.API_BACKOFF = 0.01
     sandbox_process.clear_faults()
+    sandbox_process.settle()
     sandbox_process.forget_received()
     yield sandbox_process
     sandbox_process.clear_faults()

@@ -79,6 +79,12 @@ class SandboxProcess:
         """The /v1 calls the sandbox received since the last `forget_received`."""
         return self.call("GET", "/_sandbox/requests").json()["data"]
 
+    def settle(self) -> None:
+        """Waits until no /v1 call is being answered, the injected waits cut short: the
+        calls an earlier test left under way (an export's pages fetched ahead) land
+        before this one starts counting."""
+        self.call("POST", "/_sandbox/settle").raise_for_status()
+
     def forget_received(self) -> None:
         self.call("DELETE", "/_sandbox/requests").raise_for_status()
 

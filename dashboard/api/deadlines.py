@@ -10,6 +10,10 @@ The deadline is per thread: the transport sets it around each call
 (`call_deadline`), and `RequestBudget`, a middleware, bounds the sum of the calls
 one dashboard request makes, so no page waits longer than API_REQUEST_BUDGET.
 
+A call made for a reader that has gone (an export's page fetched ahead, once the
+download has ended: `abandon_on`) starts no attempt, neither its first nor a retry;
+an attempt under way ends as it would, and its answer is dropped.
+
 And a slow API never takes every worker thread: at most API_CONCURRENT_CALLS calls
 wait on it at once in a process (keep it below gunicorn's threads per worker), so
 sign-in, the audit log and health checks still find a free thread. A call that
@@ -39,6 +43,10 @@ class OutOfTime(Exception):
     """The dashboard request has spent its API budget: no call is started."""
 
 
+class Abandoned(Exception):
+    """The reader the call was for has gone (`abandon_on`): nothing is sent."""
+
+
 class NoSlot(Exception):
     """API_CONCURRENT_CALLS calls are already waiting on the API in this process."""
 
@@ -47,6 +55,23 @@ def remaining() -> float | None:
     """Seconds left before the current call's deadline (None: no call under way)."""
     deadline = getattr(_local, "deadline", None)
     return None if deadline is None else deadline - time.monotonic()
+
+
+def abandoned() -> bool:
+    """Whether the reader of this thread's calls has gone: no attempt is to start."""
+    reader_gone = getattr(_local, "reader_gone", None)
+    return reader_gone is not None and reader_gone.is_set()
+
+
+@contextmanager
+def abandon_on(reader_gone: threading.Event) -> Iterator[None]:
+    """Calls made inside start no attempt once `reader_gone` is set (by another thread)."""
+    previous = getattr(_local, "reader_gone", None)
+    _local.reader_gone = reader_gone
+    try:
+        yield
+    finally:
+        _local.reader_gone = previous
 
 
 @contextmanager
@@ -64,6 +89,8 @@ def request_budget(seconds: float) -> Iterator[None]:
 def call_deadline(seconds: float) -> Iterator[None]:
     """The deadline of one call: `seconds` from now, or sooner if the request's budget ends.
     Holds one of the process's API_CONCURRENT_CALLS slots while it lasts."""
+    if abandoned():
+        raise Abandoned()
     end = time.monotonic() + seconds
     budget_end = getattr(_local, "budget_end", None)
     if budget_end is not None:

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from .clients import check_page_follows, is_last_page
 from .context import current_trace, serving_request
-from .deadlines import export_slots
+from .deadlines import abandon_on, export_slots
 from .errors import Busy
 from .records import Page
 from .transport import release_session
@@ -43,7 +43,8 @@ class PagesInOrder(Iterator[Page]):
 
     `close()` cancels the pages no worker has started on and lets the workers go: a
     call already under way cannot be interrupted safely, so it ends within its own
-    deadline (the transport's) and its page is dropped.
+    deadline (the transport's) and its page is dropped, but it makes no retry
+    (deadlines.abandon_on): a download given up on asks the API for nothing more.
 
     Each worker takes one of `slots()` while it fetches: by default the exports' share
     of the process's API slots (deadlines.export_slots). `last_page`: no page after it
@@ -73,6 +74,7 @@ class PagesInOrder(Iterator[Page]):
         self._jobs: queue.SimpleQueue[tuple[int, Future] | None] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
         self._closed = False
+        self._reader_gone = threading.Event()  # set by close(): the workers' calls stop
         # The request this export serves: the workers' calls carry its id and count towards it.
         self._trace = current_trace()
         if is_last_page(first) or self._at_last_page():
@@ -107,7 +109,7 @@ class PagesInOrder(Iterator[Page]):
                 worker.start()
 
     def _work(self) -> None:
-        with serving_request(self._trace):
+        with serving_request(self._trace), abandon_on(self._reader_gone):
             try:
                 while (job := self._jobs.get()) is not None:
                     number, future = job
@@ -186,6 +188,7 @@ class PagesInOrder(Iterator[Page]):
         if self._closed:
             return
         self._closed = True
+        self._reader_gone.set()
         for _number, future in self._waiting:
             future.cancel()
         self._waiting.clear()

@@ -37,6 +37,7 @@ from urllib3.exceptions import (
     MaxRetryError,
     NewConnectionError,
     ReadTimeoutError,
+    ResponseError,
 )
 from urllib3.util.retry import Retry
 
@@ -59,12 +60,15 @@ class CappedRetry(Retry):
 
     urllib3 clamps a long Retry-After to its maximum and retries anyway; a page
     cannot wait minutes, so a longer Retry-After ends the retries at once and
-    the 429/503 goes back to the caller, which reports "rate limited".
+    the 429/503 goes back to the caller, which reports "rate limited". Nor does it
+    retry for a reader that has gone (deadlines.abandon_on).
     """
 
     def increment(
         self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
     ):
+        if deadlines.abandoned():  # the last answer or failure is the call's outcome
+            raise MaxRetryError(_pool, url, error or ResponseError("the reader has gone"))
         if response is not None and self.respect_retry_after_header:
             seconds = retry_after_seconds(response.headers.get("Retry-After"))
             if seconds is not None and seconds > self.retry_after_max:
@@ -305,6 +309,8 @@ def request(
                 status, content, response = _send(method, path, endpoint, params, body, headers)
             finally:  # the request's Server-Timing and access line (context.py)
                 context.record_call(time.perf_counter() - started)
+    except deadlines.Abandoned:  # nothing happened: nothing to log
+        raise errors.Unavailable("Not sent: the download it was for has ended.") from None
     except deadlines.OutOfTime:
         logger.warning("No time left in this request for a Clients API call: %s", endpoint)
         raise errors.Unavailable(

@@ -8,8 +8,10 @@ translates HTTP to it and back.
 Besides the eight endpoints, `/_sandbox/*` serves tests and demos: `health`
 (no key), `faults` (read or set injected latency and failures) and `requests`
 (the recent calls received, with their Idempotency-Key and X-Request-ID, or DELETE
-to clear them) and `concurrency` (how many /v1 calls are being answered now, and the
-most at once since the requests were last cleared).
+to clear them), `concurrency` (how many /v1 calls are being answered now, and the
+most at once since the requests were last cleared) and `settle` (POST: cuts short
+the injected waits under way and returns once no /v1 call is being answered, so
+a test starts with nothing left over from the one before).
 
 `POST /v1/clients` honours an `Idempotency-Key` header, as many payment APIs do:
 the same key with the same body answers the client already made (with
@@ -123,6 +125,8 @@ class Sandbox:
         self.received: deque[dict[str, Any]] = deque(maxlen=2000)
         self.received_lock = threading.Lock()
         self.in_flight = self.peak_in_flight = 0  # /v1 calls being answered (received_lock)
+        self.answered = threading.Condition(self.received_lock)  # notified as in_flight falls
+        self.wake = threading.Event()  # set by `settle`: the injected waits end at once
         # Idempotency-Key -> (the body's digest, the response it got), for a day.
         self.idempotent: dict[str, tuple[str, float, Response]] = {}
         self.idempotency_lock = threading.Lock()
@@ -149,6 +153,7 @@ class Sandbox:
         finally:
             with self.received_lock:
                 self.in_flight -= 1
+                self.answered.notify_all()
 
     def answer(
         self, method: str, path: str, segments: list[str], query: dict, body: bytes, headers: Any
@@ -163,7 +168,7 @@ class Sandbox:
         if self.faults.applies(method, path, query) and (
             self.random.random() < self.faults.lose_answer_rate
         ):
-            time.sleep(self.faults.hang_seconds)  # done, but the answer comes too late
+            self.pause(self.faults.hang_seconds)  # done, but the answer comes too late
         return response
 
     def authorised(self, headers: Any) -> bool:
@@ -187,10 +192,10 @@ class Sandbox:
         if not faults.applies(method, path, query):
             return None
         if faults.latency_ms:
-            time.sleep(faults.latency_ms / 1000)
+            self.pause(faults.latency_ms / 1000)
         roll = self.random.random()
         if roll < faults.timeout_rate:
-            time.sleep(faults.hang_seconds)
+            self.pause(faults.hang_seconds)
             return error(504, "Upstream timed out")
         roll -= faults.timeout_rate
         if roll < faults.error_rate:
@@ -204,6 +209,17 @@ class Sandbox:
         if roll < faults.garbage_rate:
             return 200, {"Content-Type": "text/html"}, b"<html>Gateway says hello</html>"
         return None
+
+    def pause(self, seconds: float) -> None:
+        """An injected wait, which `settle` cuts short."""
+        self.wake.wait(seconds)
+
+    def settle(self, seconds: float = 10) -> bool:
+        """Ends the injected waits under way; True once no /v1 call is being answered."""
+        woken, self.wake = self.wake, threading.Event()
+        woken.set()
+        with self.answered:
+            return self.answered.wait_for(lambda: self.in_flight == 0, timeout=seconds)
 
     def control(self, method: str, segments: list[str], headers: Any, body: bytes) -> Response:
         if segments == ["health"] and method == "GET":
@@ -226,6 +242,10 @@ class Sandbox:
                 self.received.clear()
                 self.peak_in_flight = self.in_flight
             return ok(None, "Request log cleared")
+        if segments == ["settle"] and method == "POST":
+            if not self.settle():
+                return error(503, "Calls are still being answered")
+            return ok(None, "No call is being answered")
         if segments == ["concurrency"] and method == "GET":
             with self.received_lock:
                 counts = {"inFlight": self.in_flight, "peak": self.peak_in_flight}

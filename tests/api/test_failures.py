@@ -2,12 +2,14 @@
 
 import logging
 import socket
+import threading
 import time
 
 import pytest
 import responses
 
 from dashboard import api
+from dashboard.api import deadlines
 from tests.canary import CANARY
 from tests.upstreams import HangUpServer
 
@@ -108,6 +110,35 @@ def test_gets_are_retried_on_gateway_errors(mocked, fake_api, status):
     mocked.get(f"{fake_api}/v1/clients", json={"data": [], "meta": {"total": 0}})
     assert api.client_list().total == 0
     assert len(mocked.calls) == 2
+
+
+def test_a_get_for_a_reader_that_has_gone_makes_no_retry(mocked, fake_api):
+    reader_gone = threading.Event()
+
+    def gateway_error(request):
+        reader_gone.set()  # the download is given up on while the first attempt is out
+        return (503, {}, "down")
+
+    mocked.add_callback(responses.GET, f"{fake_api}/v1/clients", callback=gateway_error)
+    with deadlines.abandon_on(reader_gone), pytest.raises(api.Unavailable):
+        api.client_list()
+    assert len(mocked.calls) == 1  # the first attempt's answer is the outcome
+
+
+def test_nothing_is_sent_for_a_reader_that_has_gone(mocked, fake_api, caplog):
+    reader_gone = threading.Event()
+    reader_gone.set()
+    with (
+        caplog.at_level(logging.DEBUG),
+        deadlines.abandon_on(reader_gone),
+        pytest.raises(api.Unavailable),
+    ):
+        api.client_list()
+    assert len(mocked.calls) == 0
+    assert not caplog.records  # nothing happened, so nothing is worth a warning
+    # The flag belongs to the block: outside it, calls go out again.
+    mocked.get(f"{fake_api}/v1/clients", json={"data": [], "meta": {"total": 0}})
+    assert api.client_list().total == 0
 
 
 def test_gets_give_up_after_the_configured_attempts(mocked, fake_api, settings):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from dashboard import api
+from dashboard.api import deadlines
 from dashboard.api.records import ParsedOnRead
 from dashboard.exports.columns import Columns, text
 from dashboard.exports.streaming import ExportAborted, PagesInOrder, csv_stream
@@ -47,6 +48,7 @@ class FakeListing:
         self.finished: list[int] = []
         self.traces: list[api.RequestTrace | None] = []
         self.thread_names: set[str] = set()
+        self.reader_gone: dict[int, bool] = {}  # per page: whether its calls were abandoned
         self.listeners: list = []  # called with each finished page number, under the lock
 
     def raw(self, number: int) -> list[dict]:
@@ -66,6 +68,7 @@ class FakeListing:
             gate = self.gates.get(number)
             if gate is not None:
                 assert gate.wait(WAIT), f"page {number} was never released"
+            self.reader_gone[number] = deadlines.abandoned()  # as the transport would ask
             if number == self.fail_at:
                 raise api.Unavailable(f"page {number} failed")
             if number in self.busy_ahead and threading.current_thread().name.startswith(
@@ -308,6 +311,9 @@ def test_closing_the_download_early_stops_fetching():
     # Pages 3-4 and perhaps 5 (asked for when 2 was handed over, cancelled if no worker
     # had taken it yet), and not a page more.
     assert {1, 2, 3, 4} <= set(listing.started) <= {1, 2, 3, 4, 5}
+    # The calls under way when the download ended make no retry (and no further attempt).
+    assert {listing.reader_gone[number] for number in (3, 4)} == {True}
+    assert not listing.reader_gone[2]
 
 
 def test_the_workers_carry_the_requests_trace():

@@ -1,6 +1,7 @@
 """The sandbox over real HTTP serves the wire contract of dashboard/api/CONTRACT.md."""
 
 import json
+import threading
 import time
 from urllib.parse import quote
 
@@ -271,6 +272,23 @@ def test_faults_can_target_later_pages_only(sandbox, api):
     sandbox.set_faults(error_rate=1, min_page=3)
     assert api("GET", "/v1/clients?page=2").status_code == 200
     assert api("GET", "/v1/clients?page=3").status_code == 503
+
+
+def test_settling_ends_the_injected_waits_and_the_calls_under_way(sandbox, api):
+    sandbox.set_faults(timeout_rate=1, hang_seconds=60)
+    answers: list[int] = []
+    hanging = threading.Thread(
+        target=lambda: answers.append(api("GET", "/v1/clients").status_code), daemon=True
+    )
+    hanging.start()
+    deadline = time.monotonic() + 10
+    while api("GET", "/_sandbox/concurrency").json()["data"]["inFlight"] == 0:
+        assert time.monotonic() < deadline, "the call never reached the sandbox"
+        time.sleep(0.01)
+    assert api("POST", "/_sandbox/settle").status_code == 200
+    assert api("GET", "/_sandbox/concurrency").json()["data"]["inFlight"] == 0
+    hanging.join(10)
+    assert answers == [504]  # the hang's answer, sent at once instead of in a minute
 
 
 def test_fault_mode_from_environment(tmp_path):

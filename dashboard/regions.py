@@ -44,7 +44,8 @@ ERROR_STATUS = {
 
 def wants_fragment(request: HttpRequest) -> bool:
     # A boosted request, or htmx restoring history (its snapshot cache is off),
-    # wants the whole page, like a plain link would.
+    # wants the whole page, like a plain link would. Not typed HtmxHttpRequest: the
+    # error pages ask too, for failures in the middleware that runs before htmx's.
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
@@ -90,9 +91,9 @@ def fetch(call: Callable[[], T], *, retry_url: str) -> Fetched[T]:
         return Fetched(None, api_problem(error, retry_url=retry_url), error_status(error))
 
 
-def navigate(request: HttpRequest, url: str) -> HttpResponse:
+def navigate(request: HtmxHttpRequest, url: str) -> HttpResponse:
     """Go to another page: a redirect, or for htmx a full-page client redirect."""
-    if getattr(request, "htmx", False):
+    if request.htmx:
         return HttpResponseClientRedirect(url)
     return redirect(url)
 
@@ -191,10 +192,10 @@ class FlashMessagesForHtmx:
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if (
-            getattr(request, "htmx", False)
+            request.htmx
             and not response.streaming
             and "HX-Redirect" not in response
             and response.get("Content-Type", "").startswith("text/html")

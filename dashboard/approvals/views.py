@@ -15,8 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dashboard import api
 from dashboard.access.guards import may, requires
 from dashboard.audit.readable import FIELD_LABELS, label_of, readable
-from dashboard.clients.browse import SEARCH_MAX_LENGTH
-from dashboard.clients.lookups import client_id_for
+from dashboard.clients.lookups import SEARCH_MAX_LENGTH, client_id_for, search_term
 from dashboard.clients.templatetags.formatting import day
 from dashboard.regions import HtmxHttpRequest, api_problem, error_page, navigate, render_page
 
@@ -210,7 +209,7 @@ class ExportRequestForm(forms.Form):
     q = forms.CharField(max_length=SEARCH_MAX_LENGTH, required=False)
 
     def clean_q(self) -> str:
-        return " ".join(self.cleaned_data["q"].split())  # as the export reads its term
+        return search_term(self.cleaned_data["q"])  # as the export reads its term
 
 
 @require_POST

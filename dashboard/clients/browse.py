@@ -36,10 +36,9 @@ from dashboard.regions import (
 from dashboard.template_urls import remembered
 
 from . import charts
-from .lookups import client_id_for, remember
+from .lookups import client_id_for, remember, search_term
 from .portfolio import Summary, cached_summary, portfolio_summary
 
-SEARCH_MAX_LENGTH = 100
 TABS = {"loans": api.client_loans, "deposits": api.client_deposits}
 TAB_NAMES = [("loans", "Loans"), ("deposits", "Deposits")]
 HISTORY_ENTRIES = 10
@@ -49,7 +48,7 @@ LIST_PER_PAGE_COOKIE = "clients_per_page"  # the list's last rows per page, this
 @require_GET
 @requires("view_clients")
 def client_list(request: HtmxHttpRequest) -> HttpResponse:
-    term = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
+    term = search_term(request.GET.get("q", ""))
     per_page = remembered_per_page(request, cookie=LIST_PER_PAGE_COOKIE)
     paging = read_paging(request.GET, default_per_page=per_page)
     path = remembered("clients:list")

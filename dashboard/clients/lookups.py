@@ -1,5 +1,6 @@
-"""Finding clients beyond one API call: a client's id by its reference, remembered from
-the detail page, and the client a create made when its answer was lost.
+"""Finding clients: the search term as every screen reads it, a client's id by its
+reference, remembered from the detail page, and the client a create made when its answer
+was lost.
 
 The API reads a client by reference but lists its loans and deposits by id.
 The detail page learns the id; its tabs, loaded later by htmx, find it here
@@ -17,6 +18,13 @@ from dashboard import api
 from dashboard.audit.models import Action, AuditEntry, Outcome
 
 TTL = 30 * 60  # seconds; ids never change, this only bounds the cache's size
+SEARCH_MAX_LENGTH = 100  # characters of a search term
+
+
+def search_term(text: str) -> str:
+    """A search as the list, its CSV export and an export request read it: spaces
+    folded to one, at most SEARCH_MAX_LENGTH characters."""
+    return " ".join(text.split())[:SEARCH_MAX_LENGTH]
 
 
 def _key(client_ref: str) -> str:

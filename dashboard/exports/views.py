@@ -18,8 +18,7 @@ from dashboard.approvals.deletions import Refused
 from dashboard.audit.access_log import client_view_record
 from dashboard.audit.models import Action
 from dashboard.audit.trail import record
-from dashboard.clients.browse import SEARCH_MAX_LENGTH
-from dashboard.clients.lookups import client_id_for
+from dashboard.clients.lookups import client_id_for, search_term
 from dashboard.paging import Paging, page_of
 from dashboard.regions import error_page, error_status
 
@@ -30,7 +29,7 @@ from .streaming import FetchPage, csv_stream
 @require_GET
 @requires("export_data")
 def clients_csv(request: HttpRequest) -> HttpResponse:
-    term = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
+    term = search_term(request.GET.get("q", ""))
     filters = {"q": term} if term else {}
     approved = None
     if settings.FOUR_EYES_EXPORT:  # another Manager approved this one download: approvals/

@@ -198,6 +198,16 @@ def test_an_approval_covers_its_own_search_only(manager_client, checker_client, 
     assert entry.details["filters"] == {"q": "okafor"}
 
 
+def test_an_approval_covers_its_search_however_it_was_spaced(
+    manager_client, checker_client, sandbox
+):
+    asked = approved(manager_client, checker_client, term="  okafor  ")
+    assert asked.search_term == "okafor"  # read as the list and the export read it
+    rows = read_csv(download(manager_client, asked.pk, "okafor%20%20"))
+    found = sandbox.call("GET", "/v1/clients/okafor").json()["data"]
+    assert [row["client_ref"] for row in rows] == [client["clientRef"] for client in found]
+
+
 def test_a_failed_first_page_keeps_the_approval(manager_client, checker_client, sandbox):
     asked = approved(manager_client, checker_client, term="okafor")
     sandbox.set_faults(error_rate=1, error_status=500, methods="GET")

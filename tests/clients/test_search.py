@@ -110,6 +110,14 @@ def test_the_title_and_status_follow_the_search_in_page_and_fragment(viewer_clie
     assert '<p id="search-status" hx-swap-oob="innerHTML">' in fragment
 
 
+def test_a_search_is_read_with_its_spaces_folded_and_its_length_capped(viewer_client, sandbox):
+    page = viewer_client.get("/clients/", {"q": "  okafor   ada " + "x" * 200}).content.decode()
+    [term] = re.findall(r'name="q" value="([^"]*)"', page)
+    assert term == ("okafor ada " + "x" * 200)[:100]
+    [asked] = sandbox.received()
+    assert asked["path"] == f"/v1/clients/{'x' * 89}"  # its longest word, as typed then cut
+
+
 def test_the_results_region_is_not_a_live_region(viewer_client, sandbox):
     html = search(viewer_client, "okafor", htmx=True).content.decode()
     section = re.search(r'<section id="client-results"[^>]*>', html).group(0)

@@ -83,6 +83,7 @@ def test_the_requests_page_offers_the_decision_to_another_manager(
     assert "data-requests-badge>1<" in page.replace(" ", "").replace("\n", "")
     own = manager_client.get("/requests/").content.decode()
     assert "/export/approve/" not in own and "another Manager decides" in own
+    assert "data-requests-badge" not in own  # nothing waits on the asker
 
 
 def test_a_reason_is_required(manager_client, sandbox):

@@ -145,8 +145,13 @@ def client_create(*, fields: Mapping[str, Any], idempotency_key: str) -> Client:
     return _written_client(data)
 
 
-def client_update(*, client_id: str, fields: Mapping[str, Any]) -> Client:
+def client_update(
+    *, client_id: str, changes: Mapping[str, Any], current: Mapping[str, Any]
+) -> Client:
     # PATCH /v1/clients/{clientId} (customData documented as an object here)
+    # The API wants first and last name and date of birth on every PATCH, changed or not:
+    # those not in `changes` are sent as `current` (the client's values) has them.
+    fields = {name: current.get(name) for name in REQUIRED_ON_UPDATE} | dict(changes)
     body = _write_body(fields, required=REQUIRED_ON_UPDATE, custom_data_as_text=False)
     data = _writes(
         lambda: request(

@@ -23,7 +23,6 @@ from dashboard import api
 from dashboard.access import drafts
 from dashboard.access.drafts import keeps_drafts
 from dashboard.access.guards import requires
-from dashboard.api.clients import REQUIRED_ON_UPDATE
 from dashboard.audit.models import Action
 from dashboard.audit.trail import record
 from dashboard.regions import (
@@ -239,14 +238,14 @@ def save_changes(
     if not changes:
         messages.info(request, "Nothing was changed, so nothing was sent.")
         return navigate(request, detail)
-    values = form.api_fields()
-    fields = {name: values[name] for name in REQUIRED_ON_UPDATE}
-    fields |= {name: change["new"] for name, change in changes.items()}
+    changed = {name: change["new"] for name, change in changes.items()}
     audit = {"client_id": client.id, "client_ref": client_ref, "changes": audit_safe(changes)}
     try:
-        updated = api.client_update(client_id=client.id, fields=fields)
+        updated = api.client_update(
+            client_id=client.id, changes=changed, current=form.api_fields()
+        )
     except api.OutcomeUnknown as error:
-        updated, checked = saved_after_all(client_ref, fields)
+        updated, checked = saved_after_all(client_ref, changed)
         if updated is None:
             record(request, Action.CLIENT_UPDATE, error=error, **audit)
             form.add_error(
@@ -273,15 +272,15 @@ def save_changes(
     return navigate(request, detail)
 
 
-def saved_after_all(client_ref: str, fields: dict[str, Any]) -> tuple[api.Client | None, bool]:
-    """After a PATCH whose answer was lost: (the client if it now holds what was sent,
+def saved_after_all(client_ref: str, changed: dict[str, Any]) -> tuple[api.Client | None, bool]:
+    """After a PATCH whose answer was lost: (the client if it now holds the changes,
     whether it could be read back at all)."""
     try:
         client = api.client_get(client_ref=client_ref)
     except api.ApiError:
         return None, False
     now = current_values(client)
-    sent = {name: value for name, value in fields.items() if name in now}
+    sent = {name: value for name, value in changed.items() if name in now}
     return (client if all(now[name] == value for name, value in sent.items()) else None), True
 
 

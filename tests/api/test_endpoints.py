@@ -225,14 +225,16 @@ def test_update_patches_by_id_with_custom_data_as_object(mocked, fake_api):
     mocked.patch(f"{fake_api}/v1/clients/{CLIENT['id']}", json=envelope(CLIENT))
     api.client_update(
         client_id=CLIENT["id"],
-        fields={
+        changes={"last_name": "Okonkwo", "custom_data": {"segment": "sme"}, "city": None},
+        current={
             "first_name": "Ngozi",
-            "last_name": "Okonkwo",
+            "last_name": "Okafor",
             "dob": date(1988, 4, 2),
-            "custom_data": {"segment": "sme"},
-            "city": None,
+            "address": "7 Awolowo Road",
+            "city": "Ikoyi",
         },
     )
+    # The changes, and the fields the API requires on every PATCH as they are: no more.
     assert json.loads(mocked.calls[0].request.body) == {
         "firstName": "Ngozi",
         "lastName": "Okonkwo",
@@ -255,7 +257,7 @@ def test_update_patches_by_id_with_custom_data_as_object(mocked, fake_api):
 )
 def test_writes_send_only_allowlisted_complete_fields(mocked, fields, problem):
     with pytest.raises(ValueError, match=problem):
-        api.client_update(client_id="abc", fields=fields)
+        api.client_update(client_id="abc", changes=fields, current={})
     assert len(mocked.calls) == 0
 
 

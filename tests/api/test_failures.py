@@ -51,7 +51,7 @@ def test_validation_errors_as_a_list_of_entries(mocked, fake_api):
     body = {"message": "Bad", "errors": [{"field": "email", "message": "invalid email"}]}
     mocked.patch(f"{fake_api}/v1/clients/x", status=422, json=body)
     with pytest.raises(api.ValidationFailed) as caught:
-        api.client_update(client_id="x", fields=REQUIRED_FOR_UPDATE)
+        api.client_update(client_id="x", changes={"first_name": "C"}, current=REQUIRED_FOR_UPDATE)
     assert caught.value.errors == {"email": ["invalid email"]}
 
 
@@ -166,7 +166,9 @@ def test_a_500_is_unavailable_and_not_retried(mocked, fake_api):
         ),
         (
             "PATCH",
-            lambda: api.client_update(client_id="x", fields=REQUIRED_FOR_UPDATE),
+            lambda: api.client_update(
+                client_id="x", changes={"first_name": "C"}, current=REQUIRED_FOR_UPDATE
+            ),
         ),
         ("DELETE", lambda: api.client_delete(client_id="x")),
     ],

@@ -229,7 +229,7 @@ def test_a_dripped_write_has_an_unknown_outcome(dripping):
     dripping(interval=0.1)
     fields = {"first_name": "A", "last_name": "B", "dob": "2000-01-01"}
     with pytest.raises(api.OutcomeUnknown):
-        api.client_update(client_id="c1", fields=fields)
+        api.client_update(client_id="c1", changes={"first_name": "C"}, current=fields)
 
 
 def test_calls_of_one_request_share_its_budget(dripping, settings):

@@ -46,12 +46,8 @@ def test_create_update_delete(sandbox, random_suffix):
     assert created.custom_data == {"tier": 2}
     updated = api.client_update(
         client_id=created.id,
-        fields={
-            "first_name": "Kelechi",
-            "last_name": "Ibe-Okoro",
-            "dob": date(1985, 1, 31),
-            "custom_data": {"tier": 3},
-        },
+        changes={"last_name": "Ibe-Okoro", "custom_data": {"tier": 3}},
+        current={"first_name": "Kelechi", "last_name": "Ibe", "dob": date(1985, 1, 31)},
     )
     assert updated.last_name == "Ibe-Okoro" and updated.custom_data == {"tier": 3}
     api.client_delete(client_id=created.id)

@@ -8,6 +8,7 @@ older or newer release must never break the log.
 from dataclasses import dataclass
 from typing import Any
 
+from .filters import NOT_VIEWS, NOT_VIEWS_LABEL
 from .models import Action, Outcome
 
 # The client's fields as the service module names them (dashboard/api: Client), which
@@ -94,6 +95,8 @@ def readable(value: Any, *, key: str = "", labels: dict[str, str] | None = None)
     text = str(value)
     if labels is DETAIL_LABELS and key == "action" and text in Action.values:
         return Action(text).label
+    if labels is DETAIL_LABELS and key == "action" and text == NOT_VIEWS:
+        return NOT_VIEWS_LABEL
     if labels is DETAIL_LABELS and key == "outcome" and text in Outcome.values:
         return Outcome(text).label
     return text

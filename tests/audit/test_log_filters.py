@@ -112,6 +112,16 @@ def test_action_and_outcome(manager_client, dated):
     assert entries_only(manager_client, "action=auth.login_failed&outcome=success") == ["ebere"]
 
 
+def test_any_action_but_views_leaves_the_client_views_out(manager_client, dated):
+    entry(datetime(2025, 3, 4, tzinfo=UTC), username="dayo", action=Action.CLIENT_VIEW)
+    entry(datetime(2025, 3, 5, tzinfo=UTC), username="ebere", action=Action.CLIENT_DELETE)
+    assert "dayo" in entries_only(manager_client, "")
+    assert entries_only(manager_client, "action=not-views") == ["ebere", "chidi", "bola", "ada"]
+    html = manager_client.get("/audit/?action=not-views").content
+    [chosen] = parse(html).one(id="id_action").all("option", selected=True)
+    assert chosen.text == "Any but views"
+
+
 def test_an_unknown_action_or_outcome_is_ignored_with_a_note(manager_client, dated):
     html = manager_client.get("/audit/?action=drop-table&outcome=maybe", headers=HTMX).content
     text = parse(html).one(id="audit-entries").text

@@ -70,6 +70,15 @@ def test_the_audit_exports_own_filters_read_in_words(manager_client, manager):
     assert row["Details"] == "Filters: Action: Failed sign-in; Outcome: Failure Rows: 3"
 
 
+def test_an_export_without_the_views_says_so_in_words(manager_client, manager):
+    row = only_row(
+        manager_client,
+        action=Action.EXPORT_AUDIT,
+        details={"filters": {"action": "not-views"}, "rows": 3},
+    )
+    assert row["Details"] == "Filters: Action: Any but views Rows: 3"
+
+
 @pytest.mark.parametrize(
     ("details", "lines"),
     [

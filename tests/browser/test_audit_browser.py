@@ -89,6 +89,17 @@ def test_the_log_at_desktop_width_filters_in_place(page, manager, trail, screens
     expect(rows.first).to_contain_text("Wrong username or password")
     assert page.evaluate("document.body.dataset.marker") == "same-document"  # swapped in place
 
+    AuditEntry.objects.create(
+        action=Action.CLIENT_VIEW, username="ada", at=datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
+    )
+    page.locator("#id_action").select_option(label="Any action")
+    expect(rows).to_have_count(6)
+    page.locator("#id_action").select_option(label="Any but views")
+    expect(page).to_have_url(re.compile(r"action=not-views"))
+    expect(rows).to_have_count(5)
+    expect(page.locator("#audit-entries")).not_to_contain_text("Client viewed")
+    screenshot(page, "audit-log-not-views")
+
     page.locator("#id_from").fill("2025-04-05")
     expect(page.locator("#audit-problems")).to_contain_text(
         "To: the end date is before the start date."

@@ -22,14 +22,17 @@ import re
 import threading
 import time
 from decimal import Decimal
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
+from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -347,11 +350,14 @@ def _prepared(
     them), without its merging of per-call cookies, hooks and environment settings that
     these calls never give: some 0.4 M instructions a call (make bench-instructions).
     The session's headers (a None value removes one, as there), key and cookie jar are
-    used as it would use them; its hooks, params and proxies are not (none are set)."""
+    used as it would use them; its hooks, params and proxies are not (none are set).
+    A read with no cookie to send back skips prepare() too (`_prepared_bare`)."""
     merged = CaseInsensitiveDict(current.headers)
     merged.update(headers or {})
     for name in [name for name, value in merged.items() if value is None]:
         del merged[name]
+    if body is None and not current.cookies and _plain(params):
+        return _prepared_bare(current, method, path, params, merged)
     prepared = requests.PreparedRequest()
     prepared.prepare(
         method=method,
@@ -363,6 +369,46 @@ def _prepared(
         cookies=current.cookies,
     )
     return prepared
+
+
+def _plain(params: dict[str, Any] | None) -> bool:
+    return params is None or all(type(value) in (str, int) for value in params.values())
+
+
+@sensitive_variables()
+def _prepared_bare(
+    current: requests.Session,
+    method: str,
+    path: str,
+    params: dict[str, Any] | None,
+    headers: CaseInsensitiveDict,
+) -> requests.PreparedRequest:
+    """What prepare() makes of a call with no body, no cookie to send back and plain
+    parameters (the reads, every page's call), in a tenth of its 150 µs: prepare()
+    parses, IDNA-checks and re-quotes the whole URL, which only the base URL needs (done
+    once, `_base_url`); paths come quoted segment by segment and the query urlencoded,
+    which its re-quoting leaves as they are."""
+    prepared = requests.PreparedRequest()
+    prepared.method = method
+    query = urlencode(params) if params else ""
+    prepared.url = _base_url(settings.API_BASE_URL) + path + (f"?{query}" if query else "")
+    prepared.headers = headers
+    prepared.body = None
+    prepared.hooks = default_hooks()
+    prepared._cookies = current.cookies
+    if method not in ("GET", "HEAD"):
+        headers["Content-Length"] = "0"  # prepare() says so of a write without a body
+    current.auth(prepared)
+    return prepared
+
+
+@lru_cache(maxsize=4)
+def _base_url(base: str) -> str:
+    """API_BASE_URL as prepare() writes it (a host in IDNA, say), without a final '/'
+    that prepare() adds to a bare host: the paths bring their own."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(base + "/", None)
+    return prepared.url.removesuffix("/")
 
 
 @sensitive_variables()

@@ -1,6 +1,7 @@
 """The eight endpoints: the exact requests the service module sends and what it returns."""
 
 import json
+import random
 from datetime import date
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from responses import matchers
 
 from dashboard import api
 from dashboard.api import transport
+from dashboard.api.clients import segment
 from tests.canary import CANARY
 
 CLIENT = {
@@ -349,3 +351,62 @@ def test_a_call_is_prepared_as_session_request_prepares_it(method, params, body,
     assert dict(ours.headers) == dict(theirs.headers)
     assert ours.headers["Authorization"] == f"Bearer {CANARY}"
     assert ours.headers["Cookie"] == "route=blue"
+
+
+def prepared_both_ways(session, method, path, params, headers=None):
+    ours = transport._prepared(session, method, path, params, None, headers)
+    theirs = session.prepare_request(
+        requests.Request(method, settings.API_BASE_URL + path, params=params, headers=headers)
+    )
+    return ours, theirs
+
+
+def same_request(ours, theirs) -> bool:
+    return (ours.method, ours.url, ours.body, dict(ours.headers), ours.hooks) == (
+        theirs.method,
+        theirs.url,
+        theirs.body,
+        dict(theirs.headers),
+        theirs.hooks,
+    )
+
+
+# Characters a reference, a search or a query value may hold: quoting's edge cases
+# (reserved, unreserved, percent signs, spaces, plus signs, non-ASCII, dots).
+ALPHABET = "aZ09-._~!*'();:@&=+$,/?#[]% \"<>{}|^`\tÀọ€😀"
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_a_call_without_a_body_or_cookies_is_prepared_as_session_request_does(method):
+    # transport._prepared_bare writes these itself, without prepare()'s URL checks.
+    chosen = random.Random(20261202)
+    session = transport.session()
+    assert not session.cookies
+    for _ in range(300):
+        value = "".join(chosen.choice(ALPHABET) for _ in range(chosen.randint(1, 12)))
+        if value in (".", ".."):
+            continue
+        path = f"/v1/clients/{segment(value)}/loans"
+        params = chosen.choice(
+            [None, {}, {"page": chosen.randint(1, 10**6), "perPage": 25}, {"q": value, "n": 0}]
+        )
+        headers = chosen.choice([None, {"X-Request-ID": "r-0001"}, {"Accept": None}])
+        ours, theirs = prepared_both_ways(session, method, path, params, headers)
+        assert same_request(ours, theirs), (path, params, headers)
+        assert ours.headers["Authorization"] == f"Bearer {CANARY}"
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "http://api.test",
+        "http://api.test/",
+        "https://api.test:8443/lender",
+        "https://bücher.example/v",
+        "HTTPS://API.TEST",
+    ],
+)
+def test_any_base_url_is_written_as_prepare_writes_it(settings, base):
+    settings.API_BASE_URL = base
+    ours, theirs = prepared_both_ways(transport.session(), "GET", "/v1/clients", {"page": 2})
+    assert same_request(ours, theirs)

@@ -10,9 +10,10 @@ The deadline is per thread: the transport sets it around each call
 (`call_deadline`), and `RequestBudget`, a middleware, bounds the sum of the calls
 one dashboard request makes, so no page waits longer than API_REQUEST_BUDGET.
 
-A call made for a reader that has gone (an export's page fetched ahead, once the
-download has ended: `abandon_on`) starts no attempt, neither its first nor a retry;
-an attempt under way ends as it would, and its answer is dropped.
+A call made for a reader that has gone (a page fetched ahead for an export or a
+summary, once the download or the reading has ended: `abandon_on`) sends no attempt,
+neither its first nor a retry (checked as each is sent, after any wait before it); an
+attempt under way ends as it would, and its answer is dropped.
 
 And a slow API never takes every worker thread: at most API_CONCURRENT_CALLS calls
 wait on it at once in a process (keep it below gunicorn's threads per worker), so
@@ -191,6 +192,13 @@ class _Deadlines:
     """Mixed into urllib3's connections: answers read by deadline, connects bounded by it."""
 
     response_class = _DeadlineResponse
+
+    def request(self, *args, **kwargs):
+        # Every attempt, a retry included (after its wait for Retry-After or the backoff):
+        # none is sent once its reader has gone. Nor urllib3 nor requests catches this.
+        if abandoned():
+            raise Abandoned()
+        return super().request(*args, **kwargs)
 
     def _new_conn(self):
         left = remaining()

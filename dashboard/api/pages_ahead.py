@@ -43,7 +43,7 @@ class PagesInOrder(Iterator[Page]):
 
     `close()` cancels the pages no worker has started on and lets the workers go: a
     call already under way cannot be interrupted safely, so it ends within its own
-    deadline (the transport's) and its page is dropped, but it makes no retry
+    deadline (the transport's) and its page is dropped, but no retry of it is sent
     (deadlines.abandon_on): a download given up on asks the API for nothing more.
 
     Each worker takes one of `slots()` while it fetches: by default the exports' share

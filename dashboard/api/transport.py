@@ -70,7 +70,7 @@ class CappedRetry(Retry):
     def increment(
         self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
     ):
-        if deadlines.abandoned():  # the last answer or failure is the call's outcome
+        if deadlines.abandoned():  # no wait for a retry that would not be sent
             raise MaxRetryError(_pool, url, error or ResponseError("the reader has gone"))
         if response is not None and self.respect_retry_after_header:
             seconds = retry_after_seconds(response.headers.get("Retry-After"))
@@ -313,7 +313,7 @@ def request(
             finally:  # the request's Server-Timing and access line (context.py)
                 context.record_call(time.perf_counter() - started)
     except deadlines.Abandoned:  # nothing happened: nothing to log
-        raise errors.Unavailable("Not sent: the download it was for has ended.") from None
+        raise errors.Unavailable("Not sent: the reader it was for has gone.") from None
     except deadlines.OutOfTime:
         logger.warning("No time left in this request for a Clients API call: %s", endpoint)
         raise errors.Unavailable(
@@ -384,10 +384,12 @@ def _prepared_bare(
     headers: CaseInsensitiveDict,
 ) -> requests.PreparedRequest:
     """What prepare() makes of a call with no body, no cookie to send back and plain
-    parameters (the reads, every page's call), in a tenth of its 150 µs: prepare()
+    parameters (the reads, every page's call), in some 25 µs instead of 150: prepare()
     parses, IDNA-checks and re-quotes the whole URL, which only the base URL needs (done
     once, `_base_url`); paths come quoted segment by segment and the query urlencoded,
-    which its re-quoting leaves as they are."""
+    which its re-quoting leaves as they are. What it also takes as given, from its
+    callers: an upper-case method, a path without a query, headers of our own or already
+    checked (X-Request-ID: monitoring/tracing.py), where prepare() would check them."""
     prepared = requests.PreparedRequest()
     prepared.method = method
     query = urlencode(params) if params else ""

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dashboard import api
 from dashboard.access.guards import may, requires
 from dashboard.audit.readable import FIELD_LABELS, label_of, readable
-from dashboard.clients.lookups import SEARCH_MAX_LENGTH, client_id_for, search_term
+from dashboard.clients.lookups import client_id_for, search_term
 from dashboard.clients.templatetags.formatting import day
 from dashboard.regions import HtmxHttpRequest, api_problem, error_page, navigate, render_page
 
@@ -206,10 +206,10 @@ def recreate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 class ExportRequestForm(forms.Form):
     reason = reason_field("Say why the export is needed: the approver reads it.")
-    q = forms.CharField(max_length=SEARCH_MAX_LENGTH, required=False)
+    q = forms.CharField(required=False, strip=False)
 
     def clean_q(self) -> str:
-        return search_term(self.cleaned_data["q"])  # as the export reads its term
+        return search_term(self.cleaned_data["q"])  # as the list and the export read it
 
 
 @require_POST

@@ -15,7 +15,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from .models import REFERENCE_MAX_LENGTH, Action, AuditEntry, Outcome
+from .models import NOT_VIEWS, NOT_VIEWS_LABEL, REFERENCE_MAX_LENGTH, Action, AuditEntry, Outcome
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # <input type=date> sends the first
 DATE_HINT = "a date like 2025-03-01"
@@ -43,9 +43,6 @@ class DayField(forms.DateField):
 
 INVALID = object()
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
-# Every action but "Client viewed": each detail page read is an entry, so a day's views
-# outnumber its changes many times over; a review of who did what leaves them out.
-NOT_VIEWS, NOT_VIEWS_LABEL = "not-views", "Any but views"
 
 
 class AuditFilter(forms.Form):

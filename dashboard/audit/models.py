@@ -2,6 +2,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# A filter of the log, not an action: every action but "Client viewed". Each detail page
+# read is an entry, so a day's views outnumber its changes many times over; a review of
+# who did what leaves them out.
+NOT_VIEWS, NOT_VIEWS_LABEL = "not-views", "Any but views"
+
 
 class Action(models.TextChoices):
     CLIENT_CREATE = "client.create", "Client created"

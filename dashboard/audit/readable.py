@@ -8,8 +8,7 @@ older or newer release must never break the log.
 from dataclasses import dataclass
 from typing import Any
 
-from .filters import NOT_VIEWS, NOT_VIEWS_LABEL
-from .models import Action, Outcome
+from .models import NOT_VIEWS, NOT_VIEWS_LABEL, Action, Outcome
 
 # The client's fields as the service module names them (dashboard/api: Client), which
 # is how edits record their changes.

@@ -242,7 +242,7 @@ def save_changes(
     audit = {"client_id": client.id, "client_ref": client_ref, "changes": audit_safe(changes)}
     try:
         updated = api.client_update(
-            client_id=client.id, changes=changed, current=form.api_fields()
+            client_id=client.id, changes=changed, current=current_values(client)
         )
     except api.OutcomeUnknown as error:
         updated, checked = saved_after_all(client_ref, changed)

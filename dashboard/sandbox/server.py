@@ -10,8 +10,8 @@ Besides the eight endpoints, `/_sandbox/*` serves tests and demos: `health`
 (the recent calls received, with their Idempotency-Key and X-Request-ID, or DELETE
 to clear them), `concurrency` (how many /v1 calls are being answered now, and the
 most at once since the requests were last cleared) and `settle` (POST: cuts short
-the injected waits under way and returns once no /v1 call is being answered, so
-a test starts with nothing left over from the one before).
+the injected waits under way and returns once no /v1 call is being answered, nor
+arriving as a retry, so a test starts with nothing left over from the one before).
 
 `POST /v1/clients` honours an `Idempotency-Key` header, as many payment APIs do:
 the same key with the same body answers the client already made (with
@@ -127,6 +127,8 @@ class Sandbox:
         self.in_flight = self.peak_in_flight = 0  # /v1 calls being answered (received_lock)
         self.answered = threading.Condition(self.received_lock)  # notified as in_flight falls
         self.wake = threading.Event()  # set by `settle`: the injected waits end at once
+        self.this_call = threading.local()  # the call a handler thread answers: its `wake`
+        self.last_arrival = 0.0  # time.monotonic() of the last /v1 call (received_lock)
         # Idempotency-Key -> (the body's digest, the response it got), for a day.
         self.idempotent: dict[str, tuple[str, float, Response]] = {}
         self.idempotency_lock = threading.Lock()
@@ -148,6 +150,9 @@ class Sandbox:
         with self.received_lock:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            self.last_arrival = time.monotonic()
+            # Every wait of this call ends at the first `settle` after its arrival.
+            self.this_call.wake = self.wake
         try:
             return self.answer(method, split.path, segments, query, body, headers)
         finally:
@@ -212,14 +217,27 @@ class Sandbox:
 
     def pause(self, seconds: float) -> None:
         """An injected wait, which `settle` cuts short."""
-        self.wake.wait(seconds)
+        self.this_call.wake.wait(seconds)
 
-    def settle(self, seconds: float = 10) -> bool:
-        """Ends the injected waits under way; True once no /v1 call is being answered."""
+    def settle(self, seconds: float = 10, quiet: float = 0.1) -> bool:
+        """Ends the injected waits of the calls under way; True once no /v1 call is being
+        answered and, if one was, none has arrived for `quiet` seconds: a caller's
+        immediate retry of an answer cut short lands before, not in the next test."""
+        deadline = time.monotonic() + seconds
         woken, self.wake = self.wake, threading.Event()
         woken.set()
         with self.answered:
-            return self.answered.wait_for(lambda: self.in_flight == 0, timeout=seconds)
+            busy = self.in_flight > 0
+            while True:
+                idle = self.answered.wait_for(
+                    lambda: self.in_flight == 0, timeout=deadline - time.monotonic()
+                )
+                if not idle:
+                    return False
+                still = quiet - (time.monotonic() - self.last_arrival)
+                if not busy or still <= 0:
+                    return True
+                self.answered.wait(min(still, max(0.0, deadline - time.monotonic())))
 
     def control(self, method: str, segments: list[str], headers: Any, body: bytes) -> Response:
         if segments == ["health"] and method == "GET":

@@ -1,11 +1,13 @@
 """The service module against the real sandbox process, over HTTP."""
 
+import threading
 import time
 from datetime import date
 
 import pytest
 
 from dashboard import api
+from dashboard.api import deadlines
 from tests.api.test_failures import NEW_CLIENT
 
 
@@ -78,6 +80,30 @@ def test_a_short_retry_after_is_waited_for_once(sandbox, settings):
         api.client_list()
     assert time.monotonic() - started >= 1
     assert len(sandbox.received()) == 2
+
+
+def test_a_retry_waiting_on_retry_after_is_not_sent_once_its_reader_has_gone(sandbox):
+    sandbox.set_faults(rate_limit_rate=1, retry_after=1)
+    reader_gone = threading.Event()
+    outcome: list[BaseException] = []
+
+    def read_ahead() -> None:
+        with deadlines.abandon_on(reader_gone):
+            try:
+                api.client_list()
+            except api.ApiError as error:
+                outcome.append(error)
+
+    fetcher = threading.Thread(target=read_ahead)
+    fetcher.start()
+    deadline = time.monotonic() + 10
+    while not sandbox.received():  # the first attempt is answered 429: a second waits 1 s
+        assert time.monotonic() < deadline, "the first attempt never arrived"
+        time.sleep(0.01)
+    reader_gone.set()  # the export's download ends during that wait
+    fetcher.join(10)
+    assert not fetcher.is_alive() and isinstance(outcome[0], api.Unavailable)
+    assert len(sandbox.received()) == 1  # the retry was never sent
 
 
 def test_a_flaky_gateway_is_retried_then_reported(sandbox):

@@ -275,7 +275,7 @@ def test_faults_can_target_later_pages_only(sandbox, api):
 
 
 def test_settling_ends_the_injected_waits_and_the_calls_under_way(sandbox, api):
-    sandbox.set_faults(timeout_rate=1, hang_seconds=60)
+    sandbox.set_faults(latency_ms=60_000, timeout_rate=1, hang_seconds=60)  # two waits
     answers: list[int] = []
     hanging = threading.Thread(
         target=lambda: answers.append(api("GET", "/v1/clients").status_code), daemon=True
@@ -288,7 +288,7 @@ def test_settling_ends_the_injected_waits_and_the_calls_under_way(sandbox, api):
     assert api("POST", "/_sandbox/settle").status_code == 200
     assert api("GET", "/_sandbox/concurrency").json()["data"]["inFlight"] == 0
     hanging.join(10)
-    assert answers == [504]  # the hang's answer, sent at once instead of in a minute
+    assert answers == [504]  # the hang's answer, sent at once instead of in two minutes
 
 
 def test_fault_mode_from_environment(tmp_path):

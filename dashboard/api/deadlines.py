@@ -26,7 +26,8 @@ import io
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from django.conf import settings
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -65,25 +66,24 @@ def abandoned() -> bool:
 
 
 @contextmanager
-def abandon_on(reader_gone: threading.Event) -> Iterator[None]:
+def _kept(name: str, value: Any) -> Iterator[None]:
+    """`value` as this thread's `name` inside the block; the one before it restored after."""
+    previous = getattr(_local, name, None)
+    setattr(_local, name, value)
+    try:
+        yield
+    finally:
+        setattr(_local, name, previous)
+
+
+def abandon_on(reader_gone: threading.Event) -> AbstractContextManager[None]:
     """Calls made inside start no attempt once `reader_gone` is set (by another thread)."""
-    previous = getattr(_local, "reader_gone", None)
-    _local.reader_gone = reader_gone
-    try:
-        yield
-    finally:
-        _local.reader_gone = previous
+    return _kept("reader_gone", reader_gone)
 
 
-@contextmanager
-def request_budget(seconds: float) -> Iterator[None]:
+def request_budget(seconds: float) -> AbstractContextManager[None]:
     """All API calls made inside share `seconds` of waiting, in all."""
-    previous = getattr(_local, "budget_end", None)
-    _local.budget_end = time.monotonic() + seconds
-    try:
-        yield
-    finally:
-        _local.budget_end = previous
+    return _kept("budget_end", time.monotonic() + seconds)
 
 
 @contextmanager
@@ -101,12 +101,10 @@ def call_deadline(seconds: float) -> Iterator[None]:
     slots = _slots()
     if not slots.acquire(timeout=min(SLOT_WAIT_SECONDS, end - time.monotonic())):
         raise NoSlot()
-    previous = getattr(_local, "deadline", None)
-    _local.deadline = end
     try:
-        yield
+        with _kept("deadline", end):
+            yield
     finally:
-        _local.deadline = previous
         slots.release()
 
 

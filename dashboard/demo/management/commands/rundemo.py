@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -54,10 +55,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"\nDashboard: http://{addr}/  (Ctrl-C stops both)\n")
             )
-            while all(child.poll() is None for child in children):
-                time.sleep(0.3)
-            raise CommandError("A server stopped unexpectedly; stopping the other.")
-        except KeyboardInterrupt:
+            # From here a signal only asks to stop: raised as KeyboardInterrupt it could land
+            # inside Popen.poll() holding the child's wait lock, and stopping it would hang.
+            stopping = threading.Event()
+            for number in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(number, lambda signum, frame: stopping.set())
+            while not stopping.wait(0.3):
+                if any(child.poll() is not None for child in children):
+                    raise CommandError("A server stopped unexpectedly; stopping the other.")
+            self.stdout.write("\nStopping…")
+        except KeyboardInterrupt:  # while the servers were starting
             self.stdout.write("\nStopping…")
         finally:
             for child in children:

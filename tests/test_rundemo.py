@@ -42,7 +42,9 @@ def closed_within(seconds: float, *ports: int) -> bool:
     return True
 
 
-def test_rundemo_serves_both_and_ctrl_c_stops_both(tmp_path):
+def start_demo(tmp_path: Path) -> tuple[subprocess.Popen, int, int]:
+    """`manage.py rundemo` as `make run` starts it: (the process, the API's port, the
+    dashboard's port)."""
     api_port, web_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -64,6 +66,11 @@ def test_rundemo_serves_both_and_ctrl_c_stops_both(tmp_path):
         text=True,
         start_new_session=True,
     )
+    return demo, api_port, web_port
+
+
+def test_rundemo_serves_both_and_ctrl_c_stops_both(tmp_path):
+    demo, api_port, web_port = start_demo(tmp_path)
     try:
         api = wait_for(f"http://127.0.0.1:{api_port}/v1/clients?page=2&perPage=5")
         assert api.status_code == 401  # no key: the sandbox is up and guarding
@@ -89,6 +96,32 @@ def test_rundemo_serves_both_and_ctrl_c_stops_both(tmp_path):
         assert "user manager  password demo-manager" in output
         assert "user checker  password demo-checker" in output  # the second Manager
         assert closed_within(5, api_port, web_port)  # no child left behind to keep a port
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+
+
+def sandbox_pid(port: int) -> int:
+    """The sandbox process serving on `port`, found by its command line."""
+    for entry in Path("/proc").iterdir():
+        try:
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # not a process, or one that just ended
+            continue
+        if b"dashboard.sandbox" in arguments and str(port).encode() in arguments:
+            return int(entry.name)
+    raise AssertionError(f"no sandbox process serves port {port}")
+
+
+def test_when_one_server_stops_rundemo_stops_the_other(tmp_path):
+    demo, api_port, web_port = start_demo(tmp_path)
+    try:
+        wait_for(f"http://127.0.0.1:{api_port}/_sandbox/health")
+        assert wait_for(f"http://127.0.0.1:{web_port}/").status_code < 500
+        os.kill(sandbox_pid(api_port), signal.SIGKILL)  # the sandbox dies
+        assert demo.wait(timeout=30) != 0
+        assert "A server stopped unexpectedly; stopping the other." in demo.stdout.read()
+        assert closed_within(5, api_port, web_port)  # the dashboard was stopped with it
     finally:
         if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGKILL)

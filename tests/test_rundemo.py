@@ -1,5 +1,6 @@
 """`make run`'s command: both servers come up, and Ctrl-C leaves no process behind."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -44,7 +45,8 @@ def closed_within(seconds: float, *ports: int) -> bool:
 
 def start_demo(tmp_path: Path) -> tuple[subprocess.Popen, int, int]:
     """`manage.py rundemo` as `make run` starts it: (the process, the API's port, the
-    dashboard's port)."""
+    dashboard's port). With SIGINT ignored, as a script's background job inherits it (so
+    Python installs no KeyboardInterrupt): the command must stop on SIGINT all the same."""
     api_port, web_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -65,6 +67,7 @@ def start_demo(tmp_path: Path) -> tuple[subprocess.Popen, int, int]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     return demo, api_port, web_port
 
@@ -97,20 +100,29 @@ def test_rundemo_serves_both_and_ctrl_c_stops_both(tmp_path):
         assert "user checker  password demo-checker" in output  # the second Manager
         assert closed_within(5, api_port, web_port)  # no child left behind to keep a port
     finally:
-        if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGKILL)
+        stop_demo(demo, api_port, web_port)
 
 
-def sandbox_pid(port: int) -> int:
-    """The sandbox process serving on `port`, found by its command line."""
+def pids_of(argument: str) -> list[int]:
+    """The processes with `argument` among their command line's (a port, an address)."""
+    found = []
     for entry in Path("/proc").iterdir():
         try:
             arguments = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:  # not a process, or one that just ended
             continue
-        if b"dashboard.sandbox" in arguments and str(port).encode() in arguments:
-            return int(entry.name)
-    raise AssertionError(f"no sandbox process serves port {port}")
+        if argument.encode() in arguments and entry.name.isdigit():
+            found.append(int(entry.name))
+    return found
+
+
+def stop_demo(demo: subprocess.Popen, api_port: int, web_port: int) -> None:
+    """A test's clean-up: rundemo, and servers it may have left in their own sessions."""
+    if demo.poll() is None:
+        os.killpg(demo.pid, signal.SIGKILL)
+    for pid in pids_of(str(api_port)) + pids_of(f"127.0.0.1:{web_port}"):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_when_one_server_stops_rundemo_stops_the_other(tmp_path):
@@ -118,10 +130,10 @@ def test_when_one_server_stops_rundemo_stops_the_other(tmp_path):
     try:
         wait_for(f"http://127.0.0.1:{api_port}/_sandbox/health")
         assert wait_for(f"http://127.0.0.1:{web_port}/").status_code < 500
-        os.kill(sandbox_pid(api_port), signal.SIGKILL)  # the sandbox dies
+        [sandbox] = pids_of(str(api_port))
+        os.kill(sandbox, signal.SIGKILL)  # the sandbox dies
         assert demo.wait(timeout=30) != 0
         assert "A server stopped unexpectedly; stopping the other." in demo.stdout.read()
         assert closed_within(5, api_port, web_port)  # the dashboard was stopped with it
     finally:
-        if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGKILL)
+        stop_demo(demo, api_port, web_port)

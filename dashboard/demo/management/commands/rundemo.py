@@ -55,8 +55,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"\nDashboard: http://{addr}/  (Ctrl-C stops both)\n")
             )
-            # From here a signal only asks to stop: raised as KeyboardInterrupt it could land
-            # inside Popen.poll() holding the child's wait lock, and stopping it would hang.
+            # From here our own handlers take Ctrl-C and SIGTERM, and only ask to stop. A
+            # SIGINT inherited as ignored (a script's background job) gets no KeyboardInterrupt
+            # from Python; and one raised anywhere could land inside Popen.poll() while it
+            # holds a child's wait lock, after which stopping that child would hang.
             stopping = threading.Event()
             for number in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(number, lambda signum, frame: stopping.set())

@@ -7,15 +7,15 @@ far-future caching (see MIDDLEWARE in settings.py).
 from collections.abc import Callable
 from functools import lru_cache
 from http import HTTPStatus
-from typing import Any
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
+
+from dashboard.setting_changes import forget_on_change
 
 # Browser features a back-office page never needs, denied to it and to anything it
 # could embed. Only names Chromium knows: an unknown one is a console error.
@@ -106,12 +106,7 @@ def settings_policies() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     return tuple(policies)
 
 
-def _forget_policies(setting: str, **kwargs: Any) -> None:
-    if setting.startswith("CONTENT_SECURITY_POLICY"):
-        settings_policies.cache_clear()
-
-
-setting_changed.connect(_forget_policies)
+forget_on_change(settings_policies.cache_clear, "CONTENT_SECURITY_POLICY")
 
 
 class NoStore:

@@ -9,15 +9,15 @@ template writes `{% static %}` without `{% load static %}` (which would load Dja
 """
 
 from functools import lru_cache
-from typing import Any
 
 from django import template
-from django.core.signals import setting_changed
 from django.templatetags.static import StaticNode
+
+from dashboard.setting_changes import forget_on_change
 
 register = template.Library()
 
-STATIC_SETTINGS = {"STATIC_URL", "STATIC_ROOT", "STORAGES", "INSTALLED_APPS", "DEBUG"}
+STATIC_SETTINGS = ("STATIC_URL", "STATIC_ROOT", "STORAGES", "INSTALLED_APPS", "DEBUG")
 
 
 @lru_cache(maxsize=1024)
@@ -31,12 +31,7 @@ class RememberedStaticNode(StaticNode):
         return static_url(path) if isinstance(path, str) else self.handle_simple(path)
 
 
-def _forget_urls(setting: str, **kwargs: Any) -> None:
-    if setting in STATIC_SETTINGS:
-        static_url.cache_clear()
-
-
-setting_changed.connect(_forget_urls)
+forget_on_change(static_url.cache_clear, *STATIC_SETTINGS)
 
 
 @register.tag("static")

@@ -24,7 +24,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import resolve
@@ -33,6 +32,7 @@ from django.views.decorators.http import require_safe
 
 from dashboard import api
 from dashboard.access.guards import public
+from dashboard.setting_changes import forget_on_change
 from dashboard.template_urls import remembered
 
 logger = logging.getLogger(__name__)
@@ -157,12 +157,7 @@ class ApiProbe:
 api_probe = ApiProbe()
 
 
-def _forget_probe_on_change(setting: str, **kwargs: Any) -> None:
-    if setting.startswith(("API_", "READYZ_")):  # tests point the API elsewhere
-        api_probe.forget()
-
-
-setting_changed.connect(_forget_probe_on_change)
+forget_on_change(api_probe.forget, "API_", "READYZ_")  # tests point the API elsewhere
 
 
 class AnswerProbesEarly:

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.http import HttpResponse
 
-from dashboard.regions import HtmxHttpRequest, error_page, vary_on_htmx
+from dashboard.errors import error_page
+from dashboard.regions import HtmxHttpRequest, vary_on_htmx
 
 # The limit, for our JavaScript's toast (static/js/dashboard.js): "at most 4 MB".
 LIMIT_HEADER = "Dashboard-Body-Limit"

@@ -408,4 +408,4 @@ LOGGING = {
     },
 }
 
-CSRF_FAILURE_VIEW = "dashboard.regions.csrf_failure"
+CSRF_FAILURE_VIEW = "dashboard.errors.csrf_failure"

@@ -27,6 +27,6 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
 ]
 
-handler403 = "dashboard.regions.forbidden"
-handler404 = "dashboard.regions.not_found"
-handler500 = "dashboard.regions.server_error"
+handler403 = "dashboard.errors.forbidden"
+handler404 = "dashboard.errors.not_found"
+handler500 = "dashboard.errors.server_error"

@@ -14,7 +14,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 
-from dashboard.regions import forbidden
+from dashboard.errors import forbidden
 
 from .roles import role_of, standing_of
 

@@ -17,7 +17,8 @@ from dashboard.access.guards import may, requires
 from dashboard.audit.readable import FIELD_LABELS, label_of, readable
 from dashboard.clients.lookups import client_id_for, search_term
 from dashboard.clients.templatetags.formatting import day
-from dashboard.regions import HtmxHttpRequest, api_problem, error_page, navigate, render_page
+from dashboard.errors import api_problem, error_page
+from dashboard.regions import HtmxHttpRequest, navigate, render_page
 
 from . import deletions, exports, snapshots
 from .models import OPEN_STATUSES, Request, Status

@@ -8,8 +8,9 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from dashboard.access.guards import may, requires
+from dashboard.errors import error_page
 from dashboard.paging import build_pager, page_of, read_paging, with_query
-from dashboard.regions import HtmxHttpRequest, error_page, render_page, wants_fragment
+from dashboard.regions import HtmxHttpRequest, render_page, wants_fragment
 
 from .export import audit_csv_stream
 from .filters import Holder, audit_filtered, client_label, holders_of, reference_of

@@ -14,6 +14,7 @@ from dashboard.access.guards import may, requires
 from dashboard.approvals import deletions
 from dashboard.audit import access_log
 from dashboard.audit.models import REFERENCE_MAX_LENGTH, Action, AuditEntry
+from dashboard.errors import Fetched, api_problem, error_status, fetch
 from dashboard.paging import (
     Paging,
     build_pager,
@@ -23,16 +24,7 @@ from dashboard.paging import (
     remembered_per_page,
     with_query,
 )
-from dashboard.regions import (
-    Fetched,
-    HtmxHttpRequest,
-    api_problem,
-    error_status,
-    fetch,
-    render_page,
-    vary_on_htmx,
-    wants_fragment,
-)
+from dashboard.regions import HtmxHttpRequest, render_page, vary_on_htmx, wants_fragment
 from dashboard.template_urls import remembered
 
 from . import charts

@@ -25,15 +25,8 @@ from dashboard.access.drafts import keeps_drafts
 from dashboard.access.guards import requires
 from dashboard.audit.models import Action
 from dashboard.audit.trail import record
-from dashboard.regions import (
-    HtmxHttpRequest,
-    api_problem,
-    error_page,
-    error_status,
-    navigate,
-    posted,
-    render_page,
-)
+from dashboard.errors import api_problem, error_page, error_status
+from dashboard.regions import HtmxHttpRequest, navigate, posted, render_page
 
 from . import portfolio
 from .forms import (

@@ -19,8 +19,8 @@ from dashboard.audit.access_log import client_view_record
 from dashboard.audit.models import Action
 from dashboard.audit.trail import record
 from dashboard.clients.lookups import client_id_for, search_term
+from dashboard.errors import error_page, error_status
 from dashboard.paging import Paging, page_of
-from dashboard.regions import error_page, error_status
 
 from .columns import CLIENT_COLUMNS, Columns, deposit_columns, loan_columns
 from .streaming import FetchPage, csv_stream

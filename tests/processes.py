@@ -43,9 +43,13 @@ class SandboxProcess:
     process: subprocess.Popen
     db: Path
 
-    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def call(
+        self, method: str, path: str, *, timeout: float = 30, **kwargs: Any
+    ) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.api_key}", **kwargs.pop("headers", {})}
-        return requests.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
+        return requests.request(
+            method, self.url + path, headers=headers, timeout=timeout, **kwargs
+        )
 
     def create_client(self, **fields: Any) -> dict:
         """POST a client (the required fields filled in unless given); returns its data."""

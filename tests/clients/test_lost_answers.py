@@ -5,7 +5,12 @@ read timeout (`lose_answer_rate`). The dashboard must then neither create a twin
 nor claim that something failed which happened.
 """
 
+import contextlib
+import threading
+import time
+
 import pytest
+import requests
 from django.core.cache import cache
 
 from dashboard.audit.models import AuditEntry
@@ -136,3 +141,46 @@ def test_a_matching_client_of_unknown_age_is_shown_not_assumed(
     assert response.status_code == 503
     assert "may be the one this Save made, or an earlier one" in html
     assert f'href="/clients/{twin["clientRef"]}/"' in html
+
+
+def test_a_lost_edit_read_back_ignores_what_someone_else_changed_meanwhile(
+    officer_client, sandbox, settings, random_suffix
+):
+    """Our PATCH (the city) lands, its answer is lost, and before the dashboard reads the
+    client back another writer changes the last name: the read-back compares only what
+    this Save changed, so it reports the Save as done, and the other change stands."""
+    from tests.clients.test_edit_views import create_in_sandbox, edit_form
+
+    client = create_in_sandbox(sandbox, random_suffix)
+    path, by_ref = f"/v1/clients/{client['id']}", f"/v1/clients/{client['clientRef']}"
+    settings.API_TIMEOUT = (1, 2)  # the window in which the other writer must land
+    sandbox.set_faults(lose_answer_rate=1, hang_seconds=4, methods="PATCH")
+    landed = threading.Event()
+
+    def other_writer() -> None:
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            if sandbox.call("GET", by_ref).json()["data"]["city"] == "Warri":  # ours is in
+                break
+            time.sleep(0.02)
+        else:
+            return
+        theirs = {"firstName": "Kunle", "lastName": f"Adeyemi{random_suffix}", "dob": "1979-09-09"}
+        # Its answer is held too (every PATCH's is): the write is what counts.
+        with contextlib.suppress(requests.Timeout):
+            sandbox.call("PATCH", path, json=theirs, timeout=0.5)
+        landed.set()
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    response = officer_client.post(
+        f"/clients/{client['clientRef']}/edit/", {**edit_form(client), "city": "Warri"}
+    )
+    writer.join()
+    assert landed.is_set(), "the other write did not land before the read-back"
+    assert response.status_code == 302  # saved: the city is there, whatever the last name
+    entry = AuditEntry.objects.get(action="client.update")
+    assert entry.outcome == "success" and entry.details["answer"] == "lost"
+    sandbox.clear_faults()
+    now = sandbox.call("GET", by_ref).json()["data"]
+    assert (now["city"], now["lastName"]) == ("Warri", f"Adeyemi{random_suffix}")

@@ -191,13 +191,6 @@ class _Deadlines:
 
     response_class = _DeadlineResponse
 
-    def request(self, *args, **kwargs):
-        # Every attempt, a retry included (after its wait for Retry-After or the backoff):
-        # none is sent once its reader has gone. Nor urllib3 nor requests catches this.
-        if abandoned():
-            raise Abandoned()
-        return super().request(*args, **kwargs)
-
     def _new_conn(self):
         left = remaining()
         if left is not None:
@@ -216,11 +209,23 @@ class DeadlineHTTPSConnection(_Deadlines, HTTPSConnection):
     pass
 
 
-class DeadlineHTTPPool(HTTPConnectionPool):
+class _SentForReaders:
+    """Mixed into urllib3's pools: no attempt once its reader has gone."""
+
+    def urlopen(self, *args, **kwargs):
+        # urllib3 makes every attempt through urlopen, a retry after its wait for
+        # Retry-After or the backoff included; checked before a connection is taken, so
+        # a kept-alive one stays in the pool. Nor urllib3 nor requests catches this.
+        if abandoned():
+            raise Abandoned()
+        return super().urlopen(*args, **kwargs)
+
+
+class DeadlineHTTPPool(_SentForReaders, HTTPConnectionPool):
     ConnectionCls = DeadlineHTTPConnection
 
 
-class DeadlineHTTPSPool(HTTPSConnectionPool):
+class DeadlineHTTPSPool(_SentForReaders, HTTPSConnectionPool):
     ConnectionCls = DeadlineHTTPSConnection
 
 

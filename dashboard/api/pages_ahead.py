@@ -73,8 +73,7 @@ class PagesInOrder(Iterator[Page]):
         self._waiting: deque[tuple[int, Future]] = deque()
         self._jobs: queue.SimpleQueue[tuple[int, Future] | None] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
-        self._closed = False
-        self._reader_gone = threading.Event()  # set by close(): the workers' calls stop
+        self._closed = threading.Event()  # set by close(): the workers' calls stop too
         # The request this export serves: the workers' calls carry its id and count towards it.
         self._trace = current_trace()
         if is_last_page(first) or self._at_last_page():
@@ -109,7 +108,7 @@ class PagesInOrder(Iterator[Page]):
                 worker.start()
 
     def _work(self) -> None:
-        with serving_request(self._trace), abandon_on(self._reader_gone):
+        with serving_request(self._trace), abandon_on(self._closed):
             try:
                 while (job := self._jobs.get()) is not None:
                     number, future = job
@@ -137,7 +136,7 @@ class PagesInOrder(Iterator[Page]):
         return True
 
     def __next__(self) -> Page:
-        if self._closed:
+        if self._closed.is_set():
             raise StopIteration
         number, future = self._waiting.popleft()
         try:
@@ -185,10 +184,9 @@ class PagesInOrder(Iterator[Page]):
         return self._fetch_page(number)
 
     def close(self) -> None:
-        if self._closed:
+        if self._closed.is_set():
             return
-        self._closed = True
-        self._reader_gone.set()
+        self._closed.set()
         for _number, future in self._waiting:
             future.cancel()
         self._waiting.clear()

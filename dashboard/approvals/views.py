@@ -207,7 +207,7 @@ def recreate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 class ExportRequestForm(forms.Form):
     reason = reason_field("Say why the export is needed: the approver reads it.")
-    q = forms.CharField(required=False, strip=False)
+    q = forms.CharField(required=False)
 
     def clean_q(self) -> str:
         return search_term(self.cleaned_data["q"])  # as the list and the export read it

@@ -15,7 +15,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from .models import NOT_VIEWS, NOT_VIEWS_LABEL, REFERENCE_MAX_LENGTH, Action, AuditEntry, Outcome
+from .models import ACTION_FILTERS, NOT_VIEWS, REFERENCE_MAX_LENGTH, Action, AuditEntry, Outcome
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # <input type=date> sends the first
 DATE_HINT = "a date like 2025-03-01"
@@ -52,7 +52,7 @@ class AuditFilter(forms.Form):
     user = forms.CharField(required=False, max_length=150, label="Person")
     action = forms.ChoiceField(
         required=False,
-        choices=[("", "Any action"), (NOT_VIEWS, NOT_VIEWS_LABEL), *Action.choices],
+        choices=[("", "Any action"), *ACTION_FILTERS.items()],
     )
     outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *Outcome.choices])
     client_id = forms.CharField(required=False, max_length=REFERENCE_MAX_LENGTH, label="Client id")

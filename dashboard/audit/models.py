@@ -36,6 +36,9 @@ class Action(models.TextChoices):
     PASSWORD_CHANGE_LOCKED = "auth.password_change_locked", "Password change throttled"
 
 
+# What the log's Action filter offers, and how an export's audit entry reads it back.
+ACTION_FILTERS = {NOT_VIEWS: NOT_VIEWS_LABEL, **dict(Action.choices)}
+
 REFERENCE_MAX_LENGTH = 500
 
 

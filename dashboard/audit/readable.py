@@ -8,7 +8,7 @@ older or newer release must never break the log.
 from dataclasses import dataclass
 from typing import Any
 
-from .models import NOT_VIEWS, NOT_VIEWS_LABEL, Action, Outcome
+from .models import ACTION_FILTERS, Outcome
 
 # The client's fields as the service module names them (dashboard/api: Client), which
 # is how edits record their changes.
@@ -92,10 +92,8 @@ def readable(value: Any, *, key: str = "", labels: dict[str, str] | None = None)
     if isinstance(value, list | tuple):
         return ", ".join(readable(inner, labels=labels) for inner in value) if value else "none"
     text = str(value)
-    if labels is DETAIL_LABELS and key == "action" and text in Action.values:
-        return Action(text).label
-    if labels is DETAIL_LABELS and key == "action" and text == NOT_VIEWS:
-        return NOT_VIEWS_LABEL
+    if labels is DETAIL_LABELS and key == "action" and text in ACTION_FILTERS:
+        return ACTION_FILTERS[text]
     if labels is DETAIL_LABELS and key == "outcome" and text in Outcome.values:
         return Outcome(text).label
     return text

@@ -335,15 +335,8 @@ def test_a_call_is_prepared_as_session_request_prepares_it(method, params, body,
     session = transport.session()
     session.cookies.set("route", "blue")
     try:
-        ours = transport._prepared(session, method, "/v1/clients/CL-1", params, body, headers)
-        theirs = session.prepare_request(
-            requests.Request(
-                method,
-                settings.API_BASE_URL + "/v1/clients/CL-1",
-                params=params,
-                json=body,
-                headers=headers,
-            )
+        ours, theirs = prepared_both_ways(
+            session, method, "/v1/clients/CL-1", params, headers, body
         )
     finally:
         session.cookies.clear()
@@ -353,10 +346,13 @@ def test_a_call_is_prepared_as_session_request_prepares_it(method, params, body,
     assert ours.headers["Cookie"] == "route=blue"
 
 
-def prepared_both_ways(session, method, path, params, headers=None):
-    ours = transport._prepared(session, method, path, params, None, headers)
+def prepared_both_ways(session, method, path, params, headers=None, body=None):
+    """The call as transport._prepared makes it, and as Session.prepare_request would."""
+    ours = transport._prepared(session, method, path, params, body, headers)
     theirs = session.prepare_request(
-        requests.Request(method, settings.API_BASE_URL + path, params=params, headers=headers)
+        requests.Request(
+            method, settings.API_BASE_URL + path, params=params, json=body, headers=headers
+        )
     )
     return ours, theirs
 
